@@ -1,0 +1,131 @@
+"""The territory pack: one GeoPackage holding every layer of a territory, plus a
+``geoterr_meta`` table (territory, input digest, versions, timings).
+
+Writes are atomic: the pack is written to a temporary file beside the target and renamed
+over it only when every layer is written, so a failure never leaves a half-written pack.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geoterr.errors import PackError
+
+log = logging.getLogger(__name__)
+
+META_TABLE = "geoterr_meta"
+
+
+def write_pack(
+    layers: Mapping[str, gpd.GeoDataFrame], path: Path | str, *, meta: Mapping[str, object]
+) -> Path:
+    """Write ``layers`` and ``meta`` to the GeoPackage ``path`` atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp.gpkg")
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        for name, gdf in layers.items():
+            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG",
+                                    promote_to_multi=False)
+        with sqlite3.connect(tmp) as con:
+            con.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
+            con.executemany(
+                f"INSERT INTO {META_TABLE} VALUES (?, ?)",
+                [(k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in meta.items()],
+            )
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _check(path: Path) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise PackError(f"{path}: no such pack. Build it with `geoterr build TERRITORY`.")
+    return path
+
+
+def read_meta(path: Path | str) -> dict[str, object]:
+    """The ``geoterr_meta`` table of a pack as a dict."""
+    path = _check(Path(path))
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+            rows = con.execute(f"SELECT key, value FROM {META_TABLE}").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise PackError(f"{path}: not a geoterr pack ({exc}). Rebuild it.") from exc
+    return {k: json.loads(v) for k, v in rows}
+
+
+def layer_names(path: Path | str) -> list[str]:
+    path = _check(Path(path))
+    return [str(n) for n, _ in pyogrio.list_layers(path) if n != META_TABLE]
+
+
+def read_layer(path: Path | str, layer: str) -> gpd.GeoDataFrame:
+    """One layer of a pack (error naming the layers that exist)."""
+    names = layer_names(path)
+    if layer not in names:
+        raise PackError(f"{path}: no layer {layer!r}; layers: {', '.join(names)}.")
+    gdf = pyogrio.read_dataframe(path, layer=layer)
+    return gdf
+
+
+def pack_info(path: Path | str) -> dict:
+    """``{"territory", "layers": {name: {"count", "crs", "bounds"}}, …}`` for a pack."""
+    path = _check(Path(path))
+    meta = read_meta(path)
+    layers = {}
+    for name in layer_names(path):
+        info = pyogrio.read_info(path, layer=name, force_feature_count=True,
+                                 force_total_bounds=True)
+        bounds = info.get("total_bounds")
+        layers[name] = {
+            "count": int(info["features"]),
+            "crs": info.get("crs"),
+            "bounds": [round(float(b), 1) for b in bounds] if bounds is not None
+            and info["features"] else None,
+        }
+    return {"territory": meta.get("territory"), "title": meta.get("title"),
+            "built": meta.get("built"), "layers": layers, "skipped": meta.get("skipped", {})}
+
+
+def export_layer(path: Path | str, layer: str, out: Path | str, *, fmt: str) -> Path:
+    """Write one layer to ``gpkg``, ``parquet``, ``csv`` (WKT geometry) or ``geojson``
+    (EPSG:4326, as RFC 7946 requires), atomically."""
+    gdf = read_layer(path, layer)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        if fmt == "gpkg":
+            os.unlink(tmp)
+            pyogrio.write_dataframe(gdf, tmp, layer=layer, driver="GPKG")
+        elif fmt == "geojson":
+            os.unlink(tmp)
+            pyogrio.write_dataframe(gdf.to_crs("EPSG:4326"), tmp, driver="GeoJSON")
+        elif fmt == "parquet":
+            gdf.to_parquet(tmp)
+        elif fmt == "csv":
+            pd.DataFrame(gdf.assign(geometry=gdf.geometry.to_wkt())).to_csv(tmp, index=False)
+        else:
+            raise PackError(f"unknown format {fmt!r}; use gpkg, parquet, csv or geojson.")
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
