@@ -300,7 +300,8 @@ def _services(manifest, found, current, codes, area, history, *, crs):
     if gammes:
         for group in (lp, fs):
             for g in group:
-                g["gamme"] = g["typequ"].map(gammes).fillna(g["gamme"])
+                g["gamme"] = [gammes.get(t, old) for t, old in zip(g["typequ"], g["gamme"],
+                                                                   strict=True)]
     halls = datafrance.town_halls(current[current["code"].isin(codes)], crs=crs)
     latest = [lp[-1]] if lp else []
     latest += [fs[-1]] if fs else []

@@ -214,7 +214,6 @@ def france_services_summary(
     """Openings (by format and labelling year) and closures of France Services sites."""
     ch = changes[changes["source"] == "france_services"]
     opened = ch[ch["change"] == "opened"]
-    years = opened["from_vintage"].str[:4]
     return {
         "source": "france_services",
         "from": str(before["vintage"].iloc[0]) if before is not None and len(before) else "",

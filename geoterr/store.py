@@ -109,7 +109,7 @@ def export_layer(path: Path | str, layer: str, out: Path | str, *, fmt: str) -> 
     gdf = read_layer(path, layer)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=f".tmp{out.suffix}")
     os.close(fd)
     try:
         if fmt == "gpkg":
@@ -121,7 +121,9 @@ def export_layer(path: Path | str, layer: str, out: Path | str, *, fmt: str) -> 
         elif fmt == "parquet":
             gdf.to_parquet(tmp)
         elif fmt == "csv":
-            pd.DataFrame(gdf.assign(geometry=gdf.geometry.to_wkt())).to_csv(tmp, index=False)
+            table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+            table["geometry_wkt"] = gdf.geometry.to_wkt().to_numpy()
+            table.to_csv(tmp, index=False)
         else:
             raise PackError(f"unknown format {fmt!r}; use gpkg, parquet, csv or geojson.")
         os.replace(tmp, out)

@@ -110,7 +110,7 @@ def read_bpe_points(
             "category": ("bpe:" + typequ).to_numpy(),
             "subtype": typequ.to_numpy(),
             "label": typequ.to_numpy(),
-            "gamme": typequ.map(dict(gammes or {})).fillna("").to_numpy(),
+            "gamme": [(gammes or {}).get(t, "") for t in typequ],
             "typequ": typequ.to_numpy(),
             "commune_code": gdf["commune_code"].to_numpy(),
             "vintage": year.to_numpy(),

@@ -77,7 +77,7 @@ def _read_geojson(path: Path) -> pd.DataFrame:
         props = [f.get("properties") or {} for f in data["features"]]
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise InputFileError(f"{path}: not a GeoJSON FeatureCollection ({exc}).") from exc
-    df = pd.DataFrame(props).fillna("").astype(str)
+    df = pd.DataFrame(props).astype(str).replace({"nan": "", "None": ""})
     df.attrs["source"] = str(path)
     return df
 

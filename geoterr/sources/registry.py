@@ -127,7 +127,9 @@ def resolve(
     if path is not None:
         p = Path(path).expanduser()
         if not p.exists():
-            raise SourceUnavailableError(f"{ds.title} {vintage}: the given path {p} does not exist.")
+            raise SourceUnavailableError(
+                f"{ds.title} {vintage}: the given path {p} does not exist."
+            )
         return p
     if relpath and settings.data_root is not None:
         p = Path(settings.data_root) / relpath
@@ -137,7 +139,8 @@ def resolve(
     if url and not settings.offline:
         return _cache.download(url, settings=settings, progress=progress)
     where = (
-        f"GEOTERR_DATA_ROOT/{relpath} (data root: {settings.data_root or 'unset'})"
+        f"GEOTERR_DATA_ROOT/{relpath} "
+        f"(data root: {settings.data_root or 'unset'})"
         if relpath else "the data root"
     )
     how = f"download {url}" if url else f"download it from {ds.page}"
