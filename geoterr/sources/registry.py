@@ -147,6 +147,6 @@ def resolve(
     raise SourceUnavailableError(
         f"{ds.title} ({ds.publisher}) {vintage}: file not found. Looked in {where}"
         + (" (offline, no download)" if settings.offline and url else "")
-        + f". Supply it with --input {input_key or key}=PATH, put a copy at that relative path under "
-        f"GEOTERR_DATA_ROOT, or {how}."
+        + f". Supply it with --input {input_key or key}=PATH, put a copy at that relative "
+        f"path under GEOTERR_DATA_ROOT, or {how}."
     )
