@@ -13,3 +13,4 @@ if [ -z "${GEOTERR_DATA_ROOT:-}" ] && [ -d ../shared/opendata ]; then
 fi
 .venv/bin/geoterr build "$territory"
 .venv/bin/geoterr info "$territory"
+.venv/bin/geoterr map "$territory" --out "maps/$territory.html"   # open it in a browser

@@ -1,4 +1,4 @@
-"""``geoterr`` command line: build, info, export, closures.
+"""``geoterr`` command line: build, info, export, closures, map.
 
 Configures logging and progress output (the library itself only logs). Every expected
 error (:class:`~geoterr.errors.GeoterrError`) is printed as one clear message, exit code 2;
@@ -83,6 +83,43 @@ def cmd_closures(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_map(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+
+    import folium
+
+    from geoterr import maps, store
+    from geoterr.build import build_pack
+
+    p = Path(args.territory)
+    pack = p if p.suffix == ".gpkg" else build_pack(args.territory, progress=False)
+    communes = store.read_layer(pack, "communes")
+    m = maps.base_map(communes)
+    if "grid" in store.layer_names(pack):
+        maps.add_grid(m, store.read_layer(pack, "grid"), args.column)
+    maps.add_polygons(m, communes, name="communes", tooltip=["code", "name", "population"])
+    services = store.read_layer(pack, "services")
+    colors = {"poste": "#1f3b99", "france_services": "#1a9850", "mairie": "#666666"}
+    for category, part in services.groupby("category"):
+        maps.add_points(m, part, name=f"services: {category}",
+                        color=colors.get(category, "#984ea3"), tooltip=["label", "subtype"])
+    changes = store.read_layer(pack, "service_changes")
+    closed = changes[changes["change"].isin(["closed", "converted"])]
+    maps.add_points(m, closed, name="closures and conversions", color="#d7191c",
+                    tooltip=["change", "label", "subtype_before", "to_vintage"])
+    folium.LayerControl(collapsed=False).add_to(m)
+    out = Path(args.out or Path("maps") / f"{store.read_meta(pack)['territory']}.html")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp.html")
+    os.close(fd)
+    m.save(tmp)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, out)
+    print(out)
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="geoterr", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"geoterr {__version__}")
@@ -115,6 +152,12 @@ def make_parser() -> argparse.ArgumentParser:
     c.add_argument("--source", choices=("laposte", "france_services", "bpe"), default="laposte")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_closures)
+
+    mp = sub.add_parser("map", help="standalone HTML map of a pack (grid as a raster overlay)")
+    mp.add_argument("territory", help="territory name or pack path")
+    mp.add_argument("--column", default="poor_households_share", help="grid column to show")
+    mp.add_argument("--out", help="HTML file (default maps/TERRITORY.html)")
+    mp.set_defaults(func=cmd_map)
     return p
 
 
