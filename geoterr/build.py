@@ -194,7 +194,9 @@ def build_pack(
     if fs:
         before = fs[-2] if len(fs) > 1 else None
         ch = changes.france_services_changes(before, fs[-1])
-        closures["france_services"] = changes.france_services_summary(before, fs[-1], ch)
+        specs = [sp.vintage for sp, _ in _by_dataset(manifest, found, "france_services")]
+        closures["france_services"] = changes.france_services_summary(
+            before, fs[-1], ch, vintages=(specs[-2] if len(specs) > 1 else "", specs[-1]))
         change_frames.append(ch)
     counts = _bpe_counts(manifest, found, history, codes, settings=settings)
     if counts is not None:

@@ -209,15 +209,21 @@ __all__ = ["laposte_changes", "laposte_summary", "france_services_changes",
 
 
 def france_services_summary(
-    before: gpd.GeoDataFrame | None, after: gpd.GeoDataFrame, changes: gpd.GeoDataFrame
+    before: gpd.GeoDataFrame | None,
+    after: gpd.GeoDataFrame,
+    changes: gpd.GeoDataFrame,
+    *,
+    vintages: tuple[str, str] = ("", ""),
 ) -> dict:
-    """Openings (by format and labelling year) and closures of France Services sites."""
+    """Openings (by format and labelling year) and closures of France Services sites.
+
+    ``vintages`` names the two snapshots when a side has no site in the territory."""
     ch = changes[changes["source"] == "france_services"]
     opened = ch[ch["change"] == "opened"]
     return {
         "source": "france_services",
-        "from": str(before["vintage"].iloc[0]) if before is not None and len(before) else "",
-        "to": str(after["vintage"].iloc[0]) if len(after) else "",
+        "from": vintages[0],
+        "to": vintages[1],
         "sites_before": int(len(before)) if before is not None else 0,
         "sites_after": int(len(after)),
         "opened": int(len(opened)),

@@ -78,3 +78,9 @@ def test_missing_required_input_says_both_ways(real_settings, tmp_path):
     with pytest.raises(SourceUnavailableError, match=r"--input grid=PATH.*GEOTERR_DATA_ROOT"):
         build_pack(f, settings=real_settings, out=tmp_path / "t.gpkg")
     assert not (tmp_path / "t.gpkg").exists()
+
+
+def test_france_services_vintages_named_even_when_empty_before(real_packs):
+    fs = closures_report(real_packs["mel"], source="france_services")
+    assert (fs["from"], fs["to"]) == ("2020-10", "2024-08")
+    assert fs["sites_before"] == 0 and fs["opened"] == fs["sites_after"] == 11
