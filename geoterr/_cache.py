@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from geoterr._atomic import atomic_path
 from geoterr.errors import SourceUnavailableError
 from geoterr.settings import Settings
 
@@ -39,21 +38,19 @@ def download(url: str, *, settings: Settings, progress: bool = True) -> Path:
     import requests  # imported here: no network machinery at import time
     from tqdm.auto import tqdm
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
     try:
-        with requests.get(url, stream=True, timeout=settings.timeout_s) as resp:
+        with atomic_path(target) as tmp, requests.get(
+            url, stream=True, timeout=settings.timeout_s
+        ) as resp:
             resp.raise_for_status()
             total = int(resp.headers.get("content-length", 0)) or None
-            with os.fdopen(fd, "wb") as fh, tqdm(
+            with open(tmp, "wb") as fh, tqdm(
                 total=total, unit="B", unit_scale=True, desc=target.name, disable=not progress
             ) as bar:
                 for chunk in resp.iter_content(chunk_size=1 << 20):
                     fh.write(chunk)
                     bar.update(len(chunk))
-        os.replace(tmp, target)
     except Exception as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise SourceUnavailableError(f"download failed: {url} ({exc})") from exc
     log.info("downloaded %s (%d bytes)", url, target.stat().st_size)
     return target

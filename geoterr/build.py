@@ -18,6 +18,7 @@ import pandas as pd
 
 from geoterr import __version__, _cache, changes, store
 from geoterr import _validate as v
+from geoterr._atomic import atomic_path
 from geoterr.errors import PackError, SourceUnavailableError
 from geoterr.settings import Settings, get_settings
 from geoterr.sources import bpe, cog, datafrance, filosofi, france_services, geofiles, laposte
@@ -333,10 +334,8 @@ def _cached_counts(path: Path, *, year: str, varmod: Path | None, settings: Sett
     if target.exists():
         return pd.read_pickle(target)
     counts = bpe.read_bpe_counts(path, year=year, varmod=varmod)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    counts.to_pickle(tmp)
-    tmp.replace(target)
+    with atomic_path(target) as tmp:
+        counts.to_pickle(tmp)
     return counts
 
 

@@ -84,12 +84,10 @@ def cmd_closures(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    import os
-    import tempfile
-
     import folium
 
     from geoterr import maps, store
+    from geoterr._atomic import atomic_path
     from geoterr.build import build_pack
 
     p = Path(args.territory)
@@ -110,12 +108,8 @@ def cmd_map(args: argparse.Namespace) -> int:
                     tooltip=["change", "label", "subtype_before", "to_vintage"])
     folium.LayerControl(collapsed=False).add_to(m)
     out = Path(args.out or Path("maps") / f"{store.read_meta(pack)['territory']}.html")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp.html")
-    os.close(fd)
-    m.save(tmp)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        m.save(tmp)
     print(out)
     return 0
 

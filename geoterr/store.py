@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geoterr._atomic import atomic_path
 from geoterr.errors import PackError
 
 log = logging.getLogger(__name__)
@@ -31,11 +30,7 @@ def write_pack(
 ) -> Path:
     """Write ``layers`` and ``meta`` to the GeoPackage ``path`` atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp.gpkg")
-    os.close(fd)
-    os.unlink(tmp)
-    try:
+    with atomic_path(path) as tmp:
         for name, gdf in layers.items():
             pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG",
                                     promote_to_multi=False)
@@ -45,10 +40,6 @@ def write_pack(
                 f"INSERT INTO {META_TABLE} VALUES (?, ?)",
                 [(k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in meta.items()],
             )
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -108,26 +99,17 @@ def export_layer(path: Path | str, layer: str, out: Path | str, *, fmt: str) -> 
     (EPSG:4326, as RFC 7946 requires), atomically."""
     gdf = read_layer(path, layer)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=f".tmp{out.suffix}")
-    os.close(fd)
-    try:
+    if fmt not in ("gpkg", "geojson", "parquet", "csv"):
+        raise PackError(f"unknown format {fmt!r}; use gpkg, parquet, csv or geojson.")
+    with atomic_path(out) as tmp:
         if fmt == "gpkg":
-            os.unlink(tmp)
             pyogrio.write_dataframe(gdf, tmp, layer=layer, driver="GPKG")
         elif fmt == "geojson":
-            os.unlink(tmp)
             pyogrio.write_dataframe(gdf.to_crs("EPSG:4326"), tmp, driver="GeoJSON")
         elif fmt == "parquet":
             gdf.to_parquet(tmp)
-        elif fmt == "csv":
+        else:
             table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
             table["geometry_wkt"] = gdf.geometry.to_wkt().to_numpy()
             table.to_csv(tmp, index=False)
-        else:
-            raise PackError(f"unknown format {fmt!r}; use gpkg, parquet, csv or geojson.")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return out

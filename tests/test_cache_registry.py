@@ -31,7 +31,7 @@ def test_download_is_cached_and_atomic(server, tmp_path):
     s = Settings(cache_dir=tmp_path / "cache", timeout_s=5)
     p = _cache.download(f"{server}/file.csv", settings=s, progress=False)
     assert p.read_text() == "idcar_200m;ind\n"
-    assert list(p.parent.glob("*.part")) == []
+    assert list(p.parent.glob(".*tmp*")) == []
     assert _cache.download(f"{server}/file.csv", settings=s.with_(offline=True)) == p
 
 
