@@ -23,13 +23,17 @@ from geoterr.errors import PackError, SourceUnavailableError
 from geoterr.settings import Settings, get_settings
 from geoterr.sources import bpe, cog, datafrance, filosofi, france_services, geofiles, laposte
 from geoterr.sources import initiatives as initiatives_src
-from geoterr.sources.registry import resolve
+from geoterr.sources.registry import NETWORK_DATASETS, resolve
 from geoterr.territory import InputSpec, Manifest, load_manifest, select_communes
 
 log = logging.getLogger(__name__)
 
 #: Points further than this outside the territory are dropped (warned, counted): metres.
 OUTSIDE_TOLERANCE_M = 1000.0
+
+
+#: Bumped when the pack's layers change, so packs built by older code are rebuilt.
+PACK_FORMAT = "2"
 
 
 def default_pack_path(name: str, *, settings: Settings | None = None) -> Path:
@@ -43,8 +47,11 @@ def resolve_inputs(
     settings: Settings,
     overrides: Mapping[str, str | Path] | None = None,
     progress: bool = True,
+    datasets: frozenset[str] | None = None,
+    exclude: frozenset[str] = NETWORK_DATASETS,
 ) -> tuple[dict[str, list[Path]], dict[str, str]]:
-    """Resolve every input of a manifest → ({key: [paths]}, {skipped key: reason}).
+    """Resolve the inputs of a manifest → ({key: [paths]}, {skipped key: reason}): those of
+    ``datasets`` when given, else all but ``exclude`` (networks are resolved by analyses).
 
     Raises :class:`SourceUnavailableError` listing every missing required input at once.
     """
@@ -53,9 +60,12 @@ def resolve_inputs(
     skipped: dict[str, str] = {}
     errors: list[str] = []
     for key, spec in manifest.inputs.items():
+        if (spec.dataset not in datasets) if datasets is not None else \
+                (spec.dataset in exclude):
+            continue
         try:
             common = dict(vintage=spec.vintage, settings=settings, input_key=key,
-                          progress=progress)
+                          progress=progress, url=spec.options.get("url"))
             if key in overrides or spec.path:
                 paths = [resolve(spec.dataset, path=overrides.get(key, spec.path), **common)]
             else:
@@ -69,6 +79,8 @@ def resolve_inputs(
             else:
                 errors.append(f"[{key}] {exc}")
     unknown = set(overrides) - set(manifest.inputs)
+    if datasets is not None:
+        unknown = set()
     if unknown:
         errors.append(f"--input keys {sorted(unknown)} are not inputs of {manifest.name!r} "
                       f"(inputs: {', '.join(manifest.inputs)})")
@@ -128,6 +140,7 @@ def build_pack(
                                     progress=progress)
     all_paths = [p for paths in found.values() for p in paths]
     key = _cache.digest(all_paths, manifest.path.read_text(encoding="utf-8"), __version__, crs,
+                        PACK_FORMAT,
                         initiatives_src.DATA_FILE.read_text(encoding="utf-8"))
     if out.exists() and not force:
         try:
@@ -185,6 +198,9 @@ def build_pack(
     timed("services")
     services, lp, fs = _services(manifest, found, current, codes, area, history, crs=crs)
     layers["services"] = services
+    if len(lp) > 1 or len(fs) > 1:
+        layers["services_history"] = gpd.GeoDataFrame(
+            pd.concat([*lp, *fs], ignore_index=True), geometry="geometry", crs=crs)
     # --- changes --------------------------------------------------------------------------
     timed("service_changes")
     change_frames, closures = [], {}

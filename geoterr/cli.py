@@ -1,4 +1,4 @@
-"""``geoterr`` command line: build, info, export, closures, map.
+"""``geoterr`` command line: build, info, export, closures, map, access, whatif.
 
 Configures logging and progress output (the library itself only logs). Every expected
 error (:class:`~geoterr.errors.GeoterrError`) is printed as one clear message, exit code 2;
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from geoterr import __version__
-from geoterr.errors import GeoterrError
+from geoterr.errors import GeoterrError, InvalidValueError, PackError
 
 log = logging.getLogger("geoterr")
 
@@ -94,8 +94,15 @@ def cmd_map(args: argparse.Namespace) -> int:
     pack = p if p.suffix == ".gpkg" else build_pack(args.territory, progress=False)
     communes = store.read_layer(pack, "communes")
     m = maps.base_map(communes)
-    if "grid" in store.layer_names(pack):
-        maps.add_grid(m, store.read_layer(pack, "grid"), args.column)
+    layer = args.layer or "grid"
+    if layer in store.layer_names(pack):
+        cells = store.read_layer(pack, layer)
+        name = args.column
+        if "method" in cells and cells["method"].astype(str).str.startswith("estimate").any():
+            name = f"{args.column} — {cells['method'].iloc[0]}"
+        maps.add_grid(m, cells, args.column, name=name)
+    elif args.layer:
+        raise PackError(f"{pack}: no layer {layer!r}; run `geoterr access` first.")
     maps.add_polygons(m, communes, name="communes", tooltip=["code", "name", "population"])
     services = store.read_layer(pack, "services")
     colors = {"poste": "#1f3b99", "france_services": "#1a9850", "mairie": "#666666"}
@@ -111,6 +118,49 @@ def cmd_map(args: argparse.Namespace) -> int:
     with atomic_path(out) as tmp:
         m.save(tmp)
     print(out)
+    return 0
+
+
+def _print_summary(summary: dict) -> None:
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for k, v in value.items():
+                print(f"  {k}: {json.dumps(v, ensure_ascii=False)}")
+        else:
+            print(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+
+
+def cmd_access(args: argparse.Namespace) -> int:
+    from geoterr.analysis import run_access
+
+    _, summary = run_access(args.territory, categories=args.service, mode=args.mode,
+                            write=not args.no_write)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        _print_summary(summary)
+    return 0
+
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    from geoterr.analysis import run_transit_whatif, run_whatif
+
+    if args.feeds:
+        _, summary = run_transit_whatif(args.territory, before=args.feeds[0],
+                                        after=args.feeds[1], to=args.to,
+                                        write=not args.no_write)
+    elif args.close or args.between:
+        _, summary = run_whatif(args.territory, close=args.close,
+                                between=tuple(args.between) if args.between else None,
+                                source=args.source, mode=args.mode, max_min=args.max_min,
+                                subtypes=args.subtype, write=not args.no_write)
+    else:
+        raise InvalidValueError("whatif needs --close ID…, --between V1 V2 or --feeds K1 K2.")
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        _print_summary(summary)
     return 0
 
 
@@ -150,8 +200,34 @@ def make_parser() -> argparse.ArgumentParser:
     mp = sub.add_parser("map", help="standalone HTML map of a pack (grid as a raster overlay)")
     mp.add_argument("territory", help="territory name or pack path")
     mp.add_argument("--column", default="poor_households_share", help="grid column to show")
+    mp.add_argument("--layer", help="cell layer to draw (default grid; e.g. access_poste_car)")
     mp.add_argument("--out", help="HTML file (default maps/TERRITORY.html)")
     mp.set_defaults(func=cmd_map)
+
+    a = sub.add_parser("access", help="time from every 200 m cell to the nearest service")
+    a.add_argument("territory", help="territory name or pack path")
+    a.add_argument("--service", action="append", required=True, metavar="CATEGORY",
+                   help="service category: poste, france_services, mairie, bpe:… (repeatable)")
+    a.add_argument("--mode", choices=("walk", "car", "transit"), default="car")
+    a.add_argument("--json", action="store_true")
+    a.add_argument("--no-write", action="store_true", help="do not add the layer to the pack")
+    a.set_defaults(func=cmd_access)
+
+    w = sub.add_parser("whatif", help="who loses access when services close or lines change")
+    w.add_argument("territory", help="territory name or pack path")
+    w.add_argument("--close", nargs="+", metavar="ID", help="service ids to remove")
+    w.add_argument("--between", nargs=2, metavar=("V1", "V2"),
+                   help="compare two vintages of --source (e.g. 2020 2025)")
+    w.add_argument("--source", choices=("laposte", "france_services"), default="laposte")
+    w.add_argument("--subtype", action="append", help="only these subtypes (e.g. bureau)")
+    w.add_argument("--feeds", nargs=2, metavar=("BEFORE", "AFTER"),
+                   help="compare two GTFS inputs of the manifest (e.g. gtfs_2019 gtfs_2025)")
+    w.add_argument("--to", help="with --feeds: commune code whose town hall is the target")
+    w.add_argument("--mode", choices=("walk", "car", "transit"), default="car")
+    w.add_argument("--max-min", type=float, help="access threshold in minutes (default: norm)")
+    w.add_argument("--json", action="store_true")
+    w.add_argument("--no-write", action="store_true", help="do not add the layer to the pack")
+    w.set_defaults(func=cmd_whatif)
     return p
 
 

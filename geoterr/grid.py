@@ -92,3 +92,17 @@ def cells_to_gdf(
     gdf = gpd.GeoDataFrame(out, geometry=squares.values, crs=GRID_CRS)
     gdf.attrs = dict(df.attrs)
     return gdf.to_crs(crs)
+
+
+def cover(area: gpd.GeoDataFrame, *, crs: str, res_m: int = CELL_SIZE_M) -> gpd.GeoDataFrame:
+    """The INSEE grid cells (ids, squares in ``crs``) whose centre lies in ``area``: origins
+    for places where no Filosofi extract is at hand (no population: ``ind`` is NaN)."""
+    shape = area.to_crs(GRID_CRS).union_all()
+    x0, y0, x1, y1 = shape.bounds
+    xs = np.arange(np.floor(x0 / res_m) * res_m, x1, res_m)
+    ys = np.arange(np.floor(y0 / res_m) * res_m, y1, res_m)
+    gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+    inside = shapely.contains_xy(shape, gx + res_m / 2, gy + res_m / 2)
+    df = pd.DataFrame({"cell_id": cell_ids(gx[inside], gy[inside], res_m=res_m),
+                       "ind": np.nan})
+    return cells_to_gdf(df, crs=crs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,6 +41,25 @@ def write_pack(
                 f"INSERT INTO {META_TABLE} VALUES (?, ?)",
                 [(k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in meta.items()],
             )
+    return path
+
+
+def add_layers(path: Path | str, layers: Mapping[str, gpd.GeoDataFrame], *,
+               meta: Mapping[str, object] | None = None) -> Path:
+    """Add (or replace) analysis layers and meta keys in an existing pack, atomically: the
+    pack is copied, changed, then renamed over the original."""
+    path = _check(Path(path))
+    with atomic_path(path) as tmp:
+        shutil.copyfile(path, tmp)
+        for name, gdf in layers.items():
+            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG",
+                                    promote_to_multi=False)
+        if meta:
+            with sqlite3.connect(tmp) as con:
+                con.executemany(
+                    f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)",
+                    [(k, json.dumps(v, ensure_ascii=False, default=str))
+                     for k, v in meta.items()])
     return path
 
 

@@ -98,8 +98,31 @@ DATASETS: dict[str, Dataset] = {
             "quartiers-prioritaires-de-la-politique-de-la-ville-qpv/",
             "shapefile / GeoJSON, EPSG:2154 (QP_METROPOLE_LB93)", {},
         ),
+        # --- networks (read by geoterr.analysis, not stored in packs) -------------------
+        Dataset(
+            "osm", "OpenStreetMap extract (.osm.pbf)", "OpenStreetMap contributors (Geofabrik)",
+            "https://download.geofabrik.de/europe/france.html",
+            ".osm.pbf, .osm or .osm.bz2 (the manifest's url = … names the regional file)", {},
+        ),
+        Dataset(
+            "streets", "Street centrelines (municipal network or OSM export)", "various",
+            "https://www.data.gouv.fr/fr/datasets/?q=filaire%20de%20voirie",
+            "GeoJSON, shapefile (zip) or GPKG lines", {},
+        ),
+        Dataset(
+            "gtfs", "Public transport timetable (GTFS)", "transport authorities",
+            "https://transport.data.gouv.fr/datasets?type=public-transit",
+            "GTFS zip (the manifest's url = … names the feed)", {},
+        ),
+        Dataset(
+            "dem", "Digital elevation model", "NASA SRTM / IGN RGE ALTI",
+            "https://geoservices.ign.fr/rgealti", "SRTM .hgt(.zip), GeoTIFF, ASC", {},
+        ),
     )
 }
+
+#: Datasets that describe networks: resolved when an analysis needs them, not at build.
+NETWORK_DATASETS = frozenset({"osm", "streets", "gtfs", "dem"})
 
 
 def dataset(key: str) -> Dataset:
@@ -121,6 +144,7 @@ def resolve(
     relpath: str | None = None,
     progress: bool = True,
     input_key: str | None = None,
+    url: str | None = None,
 ) -> Path:
     """Find the file of one dataset vintage (see the module docstring for the order)."""
     ds = dataset(key)
@@ -135,7 +159,7 @@ def resolve(
         p = Path(settings.data_root) / relpath
         if p.exists():
             return p
-    url = ds.urls.get(vintage)
+    url = url or ds.urls.get(vintage)
     if url and not settings.offline:
         return _cache.download(url, settings=settings, progress=progress)
     where = (

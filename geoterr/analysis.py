@@ -1,0 +1,442 @@
+"""Run the accessibility engine on a territory: pick origins and a cost model from what the
+territory has, call the pure measures, write results to the pack.
+
+* origins: the pack's 200 m ``grid`` (population ``ind``), or — where no Filosofi extract is
+  at hand — the 200 m cells covering the territory's communes (no population: shares are
+  shares of cells, and say so);
+* cost model per mode: ``walk``/``car`` on the manifest's ``streets`` network when there is
+  one, else the straight-line estimate (labelled ``estimate`` everywhere); ``transit`` on a
+  ``gtfs`` input with walking legs on the street network (or straight lines).
+
+Results go to the pack as layers (``access_<category>_<mode>``, ``whatif_<…>``) and the
+summaries to its meta table.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoterr import access as acc
+from geoterr import costs as cst
+from geoterr import grid as grd
+from geoterr import network as net
+from geoterr import store, transit, whatif
+from geoterr.build import build_pack, resolve_inputs
+from geoterr.errors import InvalidValueError, PackError, SourceUnavailableError
+from geoterr.settings import Settings, get_settings
+from geoterr.sources.registry import NETWORK_DATASETS
+from geoterr.territory import Manifest, load_manifest
+
+log = logging.getLogger(__name__)
+
+#: Which ``services`` category each change source concerns.
+SOURCE_CATEGORY = {"laposte": "poste", "france_services": "france_services"}
+MODES = ("walk", "car", "transit")
+#: Without a population grid, origin cells farther than this from the street network are
+#: left out (the network file covers less than the territory, e.g. Rennes' streets export).
+COVER_MAX_M = 400
+
+
+@dataclass
+class Territory:
+    """A built pack plus the network inputs of its manifest (resolved lazily)."""
+
+    manifest: Manifest
+    pack: Path
+    settings: Settings
+    networks: dict[str, list[Path]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    def layer(self, name: str) -> gpd.GeoDataFrame:
+        if name not in self._cache:
+            self._cache[name] = store.read_layer(self.pack, name)
+        return self._cache[name]
+
+    def has_layer(self, name: str) -> bool:
+        return name in store.layer_names(self.pack)
+
+    def input_spec(self, key: str):
+        return self.manifest.inputs[key]
+
+
+def open_territory(territory: str | Path, *, settings: Settings | None = None,
+                   progress: bool = False) -> Territory:
+    """A territory by name, manifest path or pack path; its pack is built (or reused) first."""
+    settings = settings or get_settings()
+    p = Path(territory)
+    if p.suffix == ".gpkg":
+        meta = store.read_meta(p)
+        manifest = load_manifest(str(meta.get("territory")))
+        pack = p
+    else:
+        manifest = load_manifest(territory)
+        pack = build_pack(territory, settings=settings, progress=progress)
+    found, skipped = resolve_inputs(manifest, settings=settings, datasets=NETWORK_DATASETS,
+                                    progress=progress)
+    return Territory(manifest, pack, settings, found, skipped)
+
+
+# ------------------------------------------------------------------ origins and costs
+
+
+def origins(t: Territory) -> gpd.GeoDataFrame:
+    """The territory's cells: the Filosofi grid, or the cells covering its communes."""
+    if t.has_layer("grid"):
+        return t.layer("grid")
+    if "cover" not in t._cache:
+        communes = t.layer("communes")
+        cells = grd.cover(communes, crs=t.settings.crs)
+        centres = gpd.GeoDataFrame(geometry=cells.geometry.centroid, crs=cells.crs)
+        hit = gpd.sjoin(centres, communes[["code", "geometry"]], predicate="within",
+                        how="left")
+        cells["commune_code"] = hit.groupby(level=0)["code"].first().to_numpy()
+        streets = _streets(t)
+        if streets is not None:  # keep the cells the street network covers
+            from scipy.spatial import cKDTree
+
+            tree = cKDTree(streets.nodes[["x_m", "y_m"]].to_numpy())
+            d, _ = tree.query(np.c_[centres.geometry.x, centres.geometry.y])
+            near = d <= COVER_MAX_M
+            log.info("%s: %d of %d cells within %d m of the street network kept as origins",
+                     t.name, int(near.sum()), len(cells), COVER_MAX_M)
+            cells = cells.loc[near].reset_index(drop=True)
+        t._cache["cover"] = cells
+    return t._cache["cover"]
+
+
+def _streets(t: Territory) -> net.Network | None:
+    keys = [k for k, s in t.manifest.inputs.items() if s.dataset in ("osm", "streets")
+            and k in t.networks]
+    if not keys:
+        return None
+    if "network" not in t._cache:
+        spec = t.input_spec(keys[0])
+        dem = next((ps[0] for k, ps in t.networks.items()
+                    if t.input_spec(k).dataset == "dem"), None)
+        opts = {k: v for k, v in spec.options.items() if k in ("engine", "assume_crs")}
+        t._cache["network"] = net.load_network(
+            t.networks[keys[0]], kind="osm" if spec.dataset == "osm" else "lines",
+            settings=t.settings, dem=dem, options=opts)
+    return t._cache["network"]
+
+
+def cost_model(t: Territory, mode: str, *, feed: str | None = None, detour: float | None = None,
+               speed_kmh: float | None = None, start: str = "07:00", end: str = "09:00",
+               step_min: float = 10, exclude_routes=(), max_walk_min: float = 10):
+    """The cost model of ``mode`` for this territory (see the module docstring)."""
+    if mode not in MODES:
+        raise InvalidValueError(f"mode={mode!r}: use one of {', '.join(MODES)}.")
+    if mode == "transit":
+        feeds = [k for k, s in t.manifest.inputs.items() if s.dataset == "gtfs"]
+        if not feeds:
+            raise InvalidValueError(f"territory {t.name!r} has no GTFS input; add one to its "
+                                    "manifest ([inputs.gtfs] dataset = \"gtfs\").")
+        key = feed or feeds[-1]
+        if key not in t.networks:
+            raise SourceUnavailableError(
+                f"GTFS input {key!r} of {t.name!r} is not available: "
+                f"{t.skipped.get(key, 'unknown input; inputs: ' + ', '.join(feeds))}")
+        spec = t.input_spec(key)
+        date = spec.options.get("date")
+        if not date:
+            raise InvalidValueError(f"[inputs.{key}] needs date = \"YYYYMMDD\" (the service "
+                                    "day to analyse).")
+        feed_obj = transit.read_feed(t.networks[key][0], settings=t.settings)
+        cells = origins(t)
+        x0, y0, x1, y1 = cells.total_bounds
+        pad = 20_000
+        tt = transit.timetable(feed_obj, date=date, crs=t.settings.crs,
+                               bbox=(x0 - pad, y0 - pad, x1 + pad, y1 + pad),
+                               exclude_routes=exclude_routes, source=f"{key} ({spec.vintage})")
+        return transit.TransitCosts(tt, cost_model(t, "walk"), start=start, end=end,
+                                    step_min=step_min, max_walk_min=max_walk_min)
+    streets = _streets(t)
+    if streets is None:
+        log.warning("%s: no street network; %s times are straight-line estimates", t.name,
+                    mode)
+        return cst.straight_line(mode, detour=detour, speed_kmh=speed_kmh)
+    key = f"graph_{mode}"
+    if key not in t._cache:
+        t._cache[key] = net.travel_graph(streets, mode)
+    return cst.NetworkCosts(t._cache[key])
+
+
+# ------------------------------------------------------------------ access
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float | None:
+    ok = np.isfinite(values) & (weights > 0)
+    if not ok.any():
+        return None
+    order = np.argsort(values[ok])
+    v, w = values[ok][order], weights[ok][order]
+    cw = np.cumsum(w) / w.sum()
+    return float(v[np.searchsorted(cw, q)])
+
+
+def run_access(territory: str | Path | Territory, *, categories: list[str], mode: str,
+               thresholds=(5, 10, 15, 20, 30), write: bool = True,
+               settings: Settings | None = None, **model_options) -> tuple[gpd.GeoDataFrame,
+                                                                             dict]:
+    """Nearest-service times from every cell for ``categories`` by ``mode``, with
+    population-weighted shares within ``thresholds`` and commune means."""
+    t = territory if isinstance(territory, Territory) else open_territory(territory,
+                                                                          settings=settings)
+    cells = origins(t)
+    services = t.layer("services")
+    model = cost_model(t, mode, **model_options)
+    table = acc.nearest_times(cells, services, costs=model, categories=categories,
+                              mode_label=mode)
+    weighted = cells["ind"].notna().any()
+    pop = cells["ind"].fillna(0.0) if weighted else pd.Series(1.0, index=cells.index)
+    keep = ["cell_id", "commune_code", "ind", *[c for c in ("men", "men_pauv",
+                                                             "poor_households_share",
+                                                             "snv_mean_eur") if c in cells]]
+    out = gpd.GeoDataFrame(cells[keep].reset_index(drop=True).join(
+        table.drop(columns="cell_id")), geometry=cells.geometry.to_numpy(), crs=cells.crs)
+    out["method"] = model.label
+    summary = {"territory": t.name, "mode": mode, "method": model.label,
+               "estimate": isinstance(model, cst.StraightLineCosts),
+               "cells": int(len(cells)),
+               "weighted_by": "population (ind)" if weighted else
+               "cells (no population grid here: shares are shares of 200 m cells)",
+               "population": round(float(pop.sum()), 1), "categories": {}}
+    if "snap_m" in out:
+        summary["snap_m_median"] = round(float(out["snap_m"].median()), 1)
+        summary["snap_m_p95"] = round(float(out["snap_m"].quantile(0.95)), 1)
+    for cat in categories:
+        col = f"time_{acc._slug(cat)}_{mode}_min"
+        times = out[col]
+        shares = acc.shares_within(times, pop, thresholds=thresholds)
+        by_commune = acc.aggregate(out.assign(_w=pop.to_numpy()), [col], zone="commune_code",
+                                   weight="_w").sort_values(col, ascending=False)
+        summary["categories"][cat] = {
+            "column": col,
+            "sites": int((services["category"] == cat).sum()),
+            "median_min": _round(_weighted_quantile(times.to_numpy(float), pop.to_numpy(),
+                                                    0.5)),
+            "p90_min": _round(_weighted_quantile(times.to_numpy(float), pop.to_numpy(), 0.9)),
+            "unreachable_pct": round(float(shares["unreachable_pct"].iloc[0]), 2),
+            "shares_within": [{"threshold_min": int(r.threshold_min),
+                               "share_pct": round(float(r.share_pct), 2)}
+                              for r in shares.itertuples()],
+            "slowest_communes": [{"commune_code": r.commune_code,
+                                  "mean_min": _round(getattr(r, col))}
+                                 for r in by_commune.head(5).itertuples()],
+        }
+    if write:
+        names = "_".join(acc._slug(c) for c in categories)
+        store.add_layers(t.pack, {f"access_{names}_{mode}": out},
+                         meta={f"access_{names}_{mode}": summary})
+    return out, summary
+
+
+def _round(x: float | None, nd: int = 2) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), nd)
+
+
+# ------------------------------------------------------------------ what-if
+
+
+def _sites(t: Territory, source: str, vintage: str) -> gpd.GeoDataFrame:
+    if not t.has_layer("services_history"):
+        raise PackError(f"{t.pack}: no services_history layer (one vintage only); add a second "
+                        f"{source} vintage to the manifest and rebuild.")
+    h = t.layer("services_history")
+    h = h.loc[h["source"] == source]
+    vint = sorted(h["vintage"].astype(str).unique())
+    hit = [v for v in vint if v == vintage or v.startswith(vintage)]
+    if not hit:
+        raise InvalidValueError(f"{source}: no vintage {vintage!r} in this pack; vintages: "
+                                f"{', '.join(vint)}.")
+    return h.loc[h["vintage"].astype(str) == hit[0]]
+
+
+def run_whatif(territory: str | Path | Territory, *, close: list[str] | None = None,
+               between: tuple[str, str] | None = None, source: str = "laposte",
+               mode: str = "car", max_min: float | None = None, write: bool = True,
+               subtypes: list[str] | None = None, settings: Settings | None = None,
+               **model_options
+               ) -> tuple[gpd.GeoDataFrame, dict]:
+    """Remove services (``close``: service ids of the current ``services`` layer) or compare
+    two vintages (``between``) of ``source``, and report who loses access and which
+    communes fall out of the norm."""
+    if bool(close) == bool(between):
+        raise InvalidValueError("give either close=[service ids] or between=(v1, v2).")
+    t = territory if isinstance(territory, Territory) else open_territory(territory,
+                                                                          settings=settings)
+    cells = origins(t)
+    model = cost_model(t, mode, **model_options)
+    o = cst.Points.from_gdf(cells, "cell_id")
+    if close:
+        services = t.layer("services")
+        unknown = sorted(set(close) - set(services["service_id"]))
+        if unknown:
+            raise InvalidValueError(f"service ids {unknown[:5]} are not in the services layer "
+                                    "(see `geoterr export PACK services`).")
+        cats = services.loc[services["service_id"].isin(close), "category"].unique()
+        if len(cats) != 1:
+            raise InvalidValueError("close ids of one category at a time; got "
+                                    f"{', '.join(map(str, cats))}.")
+        category = str(cats[0])
+        before_sites = services.loc[services["category"] == category]
+        after_sites = before_sites.loc[~before_sites["service_id"].isin(close)]
+        label = f"close {len(close)} {category} site(s)"
+        source = next((s for s, c in SOURCE_CATEGORY.items() if c == category), category)
+    else:
+        if source not in SOURCE_CATEGORY:
+            raise InvalidValueError(f"source={source!r}: use {', '.join(SOURCE_CATEGORY)}.")
+        category = SOURCE_CATEGORY[source]
+        before_sites = _sites(t, source, between[0])
+        after_sites = _sites(t, source, between[1])
+        label = f"{source} {between[0]} → {between[1]}"
+    if subtypes:
+        known = set(before_sites["subtype"]) | set(after_sites["subtype"])
+        bad = sorted(set(subtypes) - known)
+        if bad:
+            raise InvalidValueError(f"subtypes {bad} not found; subtypes here: "
+                                    f"{', '.join(sorted(map(str, known)))}.")
+        before_sites = before_sites.loc[before_sites["subtype"].isin(subtypes)]
+        after_sites = after_sites.loc[after_sites["subtype"].isin(subtypes)]
+        label += f" ({', '.join(subtypes)} only)"
+    if max_min is None:
+        max_min = (whatif.LAPOSTE_NORM["max_min"] if source == "laposte"
+                   else whatif.FRANCE_SERVICES_NORM["max_min"])
+    before_t = _nearest_or_nan(model, o, before_sites)
+    after_t = _nearest_or_nan(model, o, after_sites)
+    table, summary = whatif.closure_impact(cells.reset_index(drop=True), before_t,
+                                           after_t, max_min=max_min)
+    summary = {"territory": t.name, "scenario": label, "mode": mode, "method": model.label,
+               "estimate": isinstance(model, cst.StraightLineCosts),
+               "sites_before": int(len(before_sites)), "sites_after": int(len(after_sites)),
+               **summary}
+    cells0 = cells.reset_index(drop=True)
+    if source == "laposte" and mode == "car" and len(before_sites):
+        dist_b = model.distances_m(o, cst.Points.from_gdf(before_sites, "service_id"),
+                                   max_m=whatif.LAPOSTE_NORM["max_km"] * 1000)
+        dist_a = (model.distances_m(o, cst.Points.from_gdf(after_sites, "service_id"),
+                                    max_m=whatif.LAPOSTE_NORM["max_km"] * 1000)
+                  if len(after_sites) else dist_b.assign(distance_m=np.nan))
+        nb_ = whatif.laposte_norm(cells0, time_min=before_t,
+                                  distance_m=dist_b["distance_m"])
+        na_ = whatif.laposte_norm(cells0, time_min=after_t, distance_m=dist_a["distance_m"])
+        summary["norm"] = "La Poste: ≥ 90 % of people within 5 km and 20 min by car"
+        summary["norm_departements_before"] = _records(nb_["departements"])
+        summary["norm_departements_after"] = _records(na_["departements"])
+        summary["communes_newly_out_of_norm"] = whatif.communes_out_of_norm(
+            nb_["communes"], na_["communes"])
+    elif source == "france_services":
+        fb = whatif.france_services_norm(cells0, time_min=before_t)
+        fa = whatif.france_services_norm(cells0, time_min=after_t)
+        summary["norm"] = "France Services: a site within 30 min of every inhabitant"
+        summary["norm_share_pct_before"] = fb["share_pct"]
+        summary["norm_share_pct_after"] = fa["share_pct"]
+        summary["communes_newly_out_of_norm"] = whatif.communes_out_of_norm(
+            fb["communes"], fa["communes"])
+    out = gpd.GeoDataFrame(pd.concat([cells0[["cell_id", "commune_code", "ind"]], table],
+                                     axis=1), geometry=cells.geometry.to_numpy(), crs=cells.crs)
+    if write:
+        name = f"whatif_{source}_{mode}"
+        store.add_layers(t.pack, {name: out}, meta={name: summary})
+    return out, summary
+
+
+def _nearest_or_nan(model, o: cst.Points, sites: gpd.GeoDataFrame) -> pd.Series:
+    """Time to the nearest of ``sites``; all NaN (unreachable) when there is none."""
+    if len(sites) == 0:
+        return pd.Series(np.full(len(o), np.nan))
+    return model.nearest(o, cst.Points.from_gdf(sites, "service_id"))["time_min"]
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return [{k: (round(v, 2) if isinstance(v, float) else (bool(v) if isinstance(v, np.bool_)
+                                                          else v))
+             for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def run_transit_whatif(territory: str | Path | Territory, *, before: str, after: str,
+                       to: str | None = None, max_walk_min: float = 20,
+                       min_departures: int = 1, write: bool = True,
+                       settings: Settings | None = None, start: str = "07:00",
+                       end: str = "09:00", step_min: float = 15) -> tuple[gpd.GeoDataFrame,
+                                                                          dict]:
+    """Compare two GTFS inputs (vintages, or a feed with a line cut): per cell, the walk to
+    a served stop and, with ``to`` (a commune code: its town hall), the median time there by
+    walk + transit; who loses transit access."""
+    t = territory if isinstance(territory, Territory) else open_territory(territory,
+                                                                          settings=settings)
+    cells = origins(t).reset_index(drop=True)
+    o = cst.Points.from_gdf(cells, "cell_id")
+    walk = cost_model(t, "walk")
+    out = cells[["cell_id", "commune_code", "ind"]].copy()
+    summary: dict = {"territory": t.name, "before": before, "after": after,
+                     "walking": walk.label, "max_walk_min": max_walk_min}
+    models = {}
+    for tag, key in (("before", before), ("after", after)):
+        m = cost_model(t, "transit", feed=key, start=start, end=end, step_min=step_min,
+                       max_walk_min=max_walk_min)
+        models[tag] = m
+        s = transit.stop_service(m.timetable, o, walk, max_walk_min=max_walk_min,
+                                 min_departures=min_departures)
+        out[f"stop_walk_{tag}_min"] = s["stop_walk_min"].to_numpy()
+        out[f"stop_departures_{tag}"] = s["stop_departures"].to_numpy()
+        summary[f"stops_{tag}"] = int((m.timetable.stops["departures_per_day"] > 0).sum())
+        summary[f"date_{tag}"] = m.timetable.date
+    served_b = out["stop_walk_before_min"].notna()
+    served_a = out["stop_walk_after_min"].notna()
+    pop = out["ind"].fillna(0.0)
+    lost = served_b & ~served_a
+    out["lost_stop_access"] = lost
+    summary.update({
+        "people_near_a_stop_before": round(float(pop[served_b].sum()), 1),
+        "people_near_a_stop_after": round(float(pop[served_a].sum()), 1),
+        "people_losing_stop_access": round(float(pop[lost].sum()), 1),
+        "cells_losing_stop_access": int(lost.sum()),
+        "communes_losing_stop_access": sorted(out.loc[lost, "commune_code"].dropna()
+                                              .astype(str).unique()),
+    })
+    if "men_pauv" in cells:
+        summary["poor_households_losing_stop_access"] = round(
+            float(cells.loc[lost, "men_pauv"].fillna(0).sum()), 1)
+    if to:
+        halls = t.layer("services")
+        target = halls.loc[(halls["category"] == "mairie") & (halls["commune_code"] == to)]
+        if target.empty:
+            raise InvalidValueError(f"--to {to}: no town hall of that commune in the pack.")
+        d = cst.Points.from_gdf(target, "service_id")
+        for tag, m in models.items():
+            r = m.nearest(o, d)
+            out[f"time_to_{to}_{tag}_min"] = r["time_min"].to_numpy()
+        tb, ta = out[f"time_to_{to}_before_min"], out[f"time_to_{to}_after_min"]
+        delta = ta - tb
+        out[f"delta_to_{to}_min"] = delta
+        worse = delta > 0.5
+        cut_off = tb.notna() & ta.isna()
+        summary[f"to_{to}"] = {
+            "max_trip_min": 120,
+            "people_slower": round(float(pop[worse].sum()), 1),
+            "people_cut_off": round(float(pop[cut_off].sum()), 1),
+            "communes_cut_off": sorted(out.loc[cut_off, "commune_code"].dropna().astype(str)
+                                       .unique()),
+            "median_delta_slower_min": _round(float(delta[worse].median())
+                                              if worse.any() else 0.0),
+            "median_time_before_min": _round(_weighted_quantile(
+                out[f"time_to_{to}_before_min"].to_numpy(float), pop.to_numpy(), 0.5)),
+            "median_time_after_min": _round(_weighted_quantile(
+                out[f"time_to_{to}_after_min"].to_numpy(float), pop.to_numpy(), 0.5)),
+        }
+    gdf = gpd.GeoDataFrame(out, geometry=cells.geometry.to_numpy(), crs=cells.crs)
+    if write:
+        store.add_layers(t.pack, {"whatif_transit": gdf}, meta={"whatif_transit": summary})
+    return gdf, summary
