@@ -175,6 +175,16 @@ def cost_model(t: Territory, mode: str, *, feed: str | None = None, detour: floa
 # ------------------------------------------------------------------ access
 
 
+def destinations(t: Territory) -> gpd.GeoDataFrame:
+    """The territory's services plus those within ``NEARBY_M`` outside it (so border cells
+    find their nearest site across the boundary)."""
+    services = t.layer("services")
+    if not t.has_layer("services_nearby"):
+        return services
+    both = pd.concat([services, t.layer("services_nearby")], ignore_index=True)
+    return gpd.GeoDataFrame(both, geometry="geometry", crs=services.crs)
+
+
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float | None:
     ok = np.isfinite(values) & (weights > 0)
     if not ok.any():
@@ -196,7 +206,8 @@ def run_access(territory: str | Path | Territory, *, categories: list[str], mode
     cells = origins(t)
     services = t.layer("services")
     model = cost_model(t, mode, **model_options)
-    table = acc.nearest_times(cells, services, costs=model, categories=categories,
+    targets = destinations(t)
+    table = acc.nearest_times(cells, targets, costs=model, categories=categories,
                               mode_label=mode)
     weighted = cells["ind"].notna().any()
     pop = cells["ind"].fillna(0.0) if weighted else pd.Series(1.0, index=cells.index)
@@ -224,6 +235,8 @@ def run_access(territory: str | Path | Territory, *, categories: list[str], mode
         summary["categories"][cat] = {
             "column": col,
             "sites": int((services["category"] == cat).sum()),
+            "sites_nearby": int((targets["category"] == cat).sum()
+                                - (services["category"] == cat).sum()),
             "median_min": _round(_weighted_quantile(times.to_numpy(float), pop.to_numpy(),
                                                     0.5)),
             "p90_min": _round(_weighted_quantile(times.to_numpy(float), pop.to_numpy(), 0.9)),
@@ -254,7 +267,7 @@ def _sites(t: Territory, source: str, vintage: str) -> gpd.GeoDataFrame:
         raise PackError(f"{t.pack}: no services_history layer (one vintage only); add a second "
                         f"{source} vintage to the manifest and rebuild.")
     h = t.layer("services_history")
-    h = h.loc[h["source"] == source]
+    h = h.loc[h["source"] == source]  # in the territory and up to NEARBY_M around it
     vint = sorted(h["vintage"].astype(str).unique())
     hit = [v for v in vint if v == vintage or v.startswith(vintage)]
     if not hit:
@@ -290,7 +303,8 @@ def run_whatif(territory: str | Path | Territory, *, close: list[str] | None = N
             raise InvalidValueError("close ids of one category at a time; got "
                                     f"{', '.join(map(str, cats))}.")
         category = str(cats[0])
-        before_sites = services.loc[services["category"] == category]
+        every = destinations(t)
+        before_sites = every.loc[every["category"] == category]
         after_sites = before_sites.loc[~before_sites["service_id"].isin(close)]
         label = f"close {len(close)} {category} site(s)"
         source = next((s for s, c in SOURCE_CATEGORY.items() if c == category), category)
@@ -319,7 +333,9 @@ def run_whatif(territory: str | Path | Territory, *, close: list[str] | None = N
                                            after_t, max_min=max_min)
     summary = {"territory": t.name, "scenario": label, "mode": mode, "method": model.label,
                "estimate": isinstance(model, cst.StraightLineCosts),
-               "sites_before": int(len(before_sites)), "sites_after": int(len(after_sites)),
+               "sites_before": _n_inside(before_sites), "sites_after": _n_inside(after_sites),
+               "sites_before_incl_nearby": int(len(before_sites)),
+               "sites_after_incl_nearby": int(len(after_sites)),
                **summary}
     cells0 = cells.reset_index(drop=True)
     if source == "laposte" and mode == "car" and len(before_sites):
@@ -350,6 +366,12 @@ def run_whatif(territory: str | Path | Territory, *, close: list[str] | None = N
         name = f"whatif_{source}_{mode}"
         store.add_layers(t.pack, {name: out}, meta={name: summary})
     return out, summary
+
+
+def _n_inside(sites: gpd.GeoDataFrame) -> int:
+    if "in_territory" in sites:
+        return int(sites["in_territory"].fillna(True).astype(bool).sum())
+    return int(len(sites))
 
 
 def _nearest_or_nan(model, o: cst.Points, sites: gpd.GeoDataFrame) -> pd.Series:

@@ -30,10 +30,12 @@ log = logging.getLogger(__name__)
 
 #: Points further than this outside the territory are dropped (warned, counted): metres.
 OUTSIDE_TOLERANCE_M = 1000.0
+#: Services up to this distance outside the territory are kept in ``services_nearby``.
+NEARBY_M = 15_000.0
 
 
 #: Bumped when the pack's layers change, so packs built by older code are rebuilt.
-PACK_FORMAT = "2"
+PACK_FORMAT = "3"
 
 
 def default_pack_path(name: str, *, settings: Settings | None = None) -> Path:
@@ -196,11 +198,12 @@ def build_pack(
         layers["grid"] = _grid_in_territory(grid, communes)
     # --- services -------------------------------------------------------------------------
     timed("services")
-    services, lp, fs = _services(manifest, found, current, codes, area, history, crs=crs)
+    services, lp, fs, nearby, history_layer = _services(manifest, found, current, codes, area,
+                                                        history, crs=crs)
     layers["services"] = services
-    if len(lp) > 1 or len(fs) > 1:
-        layers["services_history"] = gpd.GeoDataFrame(
-            pd.concat([*lp, *fs], ignore_index=True), geometry="geometry", crs=crs)
+    layers["services_nearby"] = nearby
+    if history_layer is not None:
+        layers["services_history"] = history_layer
     # --- changes --------------------------------------------------------------------------
     timed("service_changes")
     change_frames, closures = [], {}
@@ -294,9 +297,19 @@ def _grid_in_territory(grid: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> gp
 
 
 def _services(manifest, found, current, codes, area, history, *, crs):
-    """(services layer, La Poste vintages, France Services vintages), each in territory."""
-    frames, lp, fs = [], [], []
+    """(services layer, La Poste vintages, France Services vintages — each in the territory,
+    every vintage within ``NEARBY_M`` with an ``in_territory`` flag, latest sites outside the
+    territory within ``NEARBY_M``)."""
+    frames, lp, fs, ringed = [], [], [], []
     zone = area.buffer(OUTSIDE_TOLERANCE_M)
+    ring = area.buffer(NEARBY_M)
+
+    def around(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        gdf = gdf.loc[gdf.intersects(ring)].copy()
+        gdf["commune_code"] = cog.current_codes(gdf["commune_code"], history)
+        gdf["in_territory"] = gdf["commune_code"].isin(codes)
+        ringed.append(gdf)
+        return gdf
 
     def in_territory(gdf: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
         gdf = gdf.copy()
@@ -304,12 +317,16 @@ def _services(manifest, found, current, codes, area, history, *, crs):
         gdf = gdf[gdf["commune_code"].isin(codes)]
         return v.drop_outside(gdf, zone, source=source).reset_index(drop=True)
 
+    raw = {}
     for spec, paths in _by_dataset(manifest, found, "laposte"):
-        lp.append(in_territory(laposte.read_laposte(paths[0], crs=crs, vintage=spec.vintage),
-                               str(paths[0])))
+        raw["laposte"] = laposte.read_laposte(paths[0], crs=crs, vintage=spec.vintage)
+        lp.append(in_territory(raw["laposte"], str(paths[0])))
+        around(raw["laposte"])
     for spec, paths in _by_dataset(manifest, found, "france_services"):
-        fs.append(in_territory(france_services.read_france_services(
-            paths[0], crs=crs, vintage=spec.vintage), str(paths[0])))
+        raw["france_services"] = france_services.read_france_services(
+            paths[0], crs=crs, vintage=spec.vintage)
+        fs.append(in_territory(raw["france_services"], str(paths[0])))
+        around(raw["france_services"])
     gammes = None
     for _spec, paths in _by_dataset(manifest, found, "bpe_gammes"):
         gammes = bpe.read_gammes(*paths).set_index("typequ")["gamme"].to_dict()
@@ -326,7 +343,17 @@ def _services(manifest, found, current, codes, area, history, *, crs):
     latest += [fs[-1]] if fs else []
     services = pd.concat([*latest, halls, *frames], ignore_index=True)
     v.unique_ids(services, "service_id", source="services layer")
-    return gpd.GeoDataFrame(services, geometry="geometry", crs=crs), lp, fs
+    # the same sources just outside the territory, so that border cells find their nearest
+    # site even when it lies across the boundary (edge effect)
+    others = current[~current["code"].isin(codes)]
+    near = [g.loc[~g["service_id"].isin(services["service_id"]) & g.intersects(ring)]
+            for g in (*raw.values(), datafrance.town_halls(others, crs=crs))]
+    nearby = gpd.GeoDataFrame(pd.concat(near, ignore_index=True), geometry="geometry", crs=crs)
+    nearby = nearby.drop_duplicates("service_id").reset_index(drop=True)
+    history_layer = (gpd.GeoDataFrame(pd.concat(ringed, ignore_index=True),
+                                      geometry="geometry", crs=crs) if ringed else None)
+    return (gpd.GeoDataFrame(services, geometry="geometry", crs=crs), lp, fs, nearby,
+            history_layer)
 
 
 def _bpe_counts(manifest, found, history, codes, *, settings) -> pd.DataFrame | None:

@@ -176,7 +176,8 @@ def _from_coords(
     if not keep.all():
         way_tags = way_tags.loc[keep].reset_index(drop=True)
         way_coords = [c for c, k in zip(way_coords, keep, strict=True) if k]
-        node_ids = [n for n, k in zip(node_ids, keep, strict=True) if k] if node_ids is not None else None
+        if node_ids is not None:
+            node_ids = [n for n, k in zip(node_ids, keep, strict=True) if k]
         lengths = lengths[keep]
     xy = np.concatenate(way_coords)
     if node_ids is not None:
@@ -186,7 +187,8 @@ def _from_coords(
         keys = q[:, 0] * 1_000_000_000_000 + q[:, 1]
     uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     starts = np.r_[0, np.cumsum(lengths)[:-1]]
-    seg_from = np.concatenate([np.arange(s, s + n - 1) for s, n in zip(starts, lengths, strict=True)])
+    seg_from = np.concatenate([np.arange(s, s + n - 1)
+                               for s, n in zip(starts, lengths, strict=True)])
     way_of = np.repeat(np.arange(len(lengths)), lengths - 1)
     u, v = inverse[seg_from], inverse[seg_from + 1]
     nodes = pd.DataFrame({"node_id": uniq, "x_m": xy[first, 0], "y_m": xy[first, 1]})
@@ -325,16 +327,18 @@ def from_osmnx(g, *, source: str, crs: str = INTERNAL_CRS) -> Network:
         edges[t] = col.map(lambda val: ";".join(map(str, val)) if isinstance(val, list)
                            else val).fillna("").astype(str).to_numpy()
     edges["way_id"] = ge["osmid"].map(lambda val: val[0] if isinstance(val, list) else val)
-    # osmnx adds both directions of two-way streets: keep one, the graph is rebuilt per mode
-    edges["oneway"] = np.where(ge.get("oneway", False).astype(bool), "yes",
-                               edges["oneway"].where(edges["oneway"] != "False", ""))
+    # osmnx adds both directions of two-way streets (the second flagged reversed=True) and
+    # turns every way of an XML file into edges: keep one direction of highways only.
+    rev = (ge["reversed"].astype(str).str.lower().eq("true").to_numpy() if "reversed" in ge
+           else np.zeros(len(ge), bool))
+    oneway = ge["oneway"].astype(str).str.lower().eq("true").to_numpy() if "oneway" in ge \
+        else np.zeros(len(ge), bool)
+    edges["oneway"] = np.where(oneway, "yes", "")
     nodes = pd.DataFrame({"node_id": gn.index.to_numpy(), "x_m": xy[:, 0], "y_m": xy[:, 1]})
     for t in NODE_TAGS:
         nodes[t] = (gn[t].fillna("").astype(str).to_numpy() if t in gn.columns else "")
-    edges = edges.loc[edges["u"] != edges["v"]].reset_index(drop=True)
-    rev = ge["reversed"].astype(str).str.lower().eq("true").to_numpy() if "reversed" in ge \
-        else np.zeros(len(ge), bool)
-    edges = edges.loc[~rev[: len(edges)] | (edges["oneway"] == "yes")].reset_index(drop=True)
+    keep = ~rev & (edges["highway"] != "").to_numpy() & (edges["u"] != edges["v"]).to_numpy()
+    edges = edges.loc[keep].reset_index(drop=True)
     return Network(nodes=nodes, edges=edges, source=source, crs=crs)
 
 
@@ -426,7 +430,8 @@ def add_elevation(net: Network, dem: Path | str) -> Network:
             raise CRSError(f"{dem}: the DEM has no CRS; give it one (gdal_edit -a_srs).")
         tr = Transformer.from_crs(net.crs, src.crs, always_xy=True)
         x, y = tr.transform(net.nodes["x_m"].to_numpy(), net.nodes["y_m"].to_numpy())
-        vals = np.array([v[0] for v in src.sample(zip(x, y, strict=True), masked=True)], dtype=object)
+        pts = zip(x, y, strict=True)
+        vals = np.array([v[0] for v in src.sample(pts, masked=True)], dtype=object)
         z = np.array([np.nan if np.ma.is_masked(v) else float(v) for v in vals])
         left, bottom, right, top = src.bounds
         z[(x < left) | (x > right) | (y < bottom) | (y > top)] = np.nan

@@ -122,6 +122,9 @@ def weekly_hours(raw: str) -> float:
         return float("nan")
     total = 0.0
     for first, last, spans in json.loads(raw):
+        last = last or first  # a single day is written ["vendredi", "", …] for 5 communes
+        if first not in _DAYS or last not in _DAYS:
+            return float("nan")
         days = _DAYS.index(last) - _DAYS.index(first) + 1
         for start, end in spans:
             h0, m0 = (int(p) for p in start.split(":")[:2])
