@@ -100,16 +100,42 @@ def fca(demand: pd.Series, supply: pd.Series, costs: pd.DataFrame, *, max_min: f
     (:func:`step_weights`) gives the E2SFCA. Origins that reach no supply get 0; supply
     sites with no demand in reach are left out (as PySAL ``access`` does)."""
     _check_costs(costs)
-    c = costs.loc[costs["time_min"] <= max_min]
-    w = weights(c["time_min"].to_numpy()) if weights else np.ones(len(c))
-    d = c["origin_id"].map(demand).to_numpy(float)
-    has_d = ~np.isnan(d)
-    wd = pd.Series(w[has_d] * d[has_d]).groupby(c["dest_id"].to_numpy()[has_d]).sum()
-    ratio = supply.reindex(wd.index).fillna(0.0) / wd
-    r = c["dest_id"].map(ratio).to_numpy(float)
-    ok = ~np.isnan(r)
-    out = pd.Series(w[ok] * r[ok]).groupby(c["origin_id"].to_numpy()[ok]).sum()
-    return out.reindex(demand.index, fill_value=0.0)
+    keep = costs["time_min"].to_numpy() <= max_min
+    t = costs["time_min"].to_numpy(float)[keep]
+    w = weights(t) if weights else np.ones(len(t))
+    oi = _positions(costs["origin_id"], demand.index)[keep]  # -1: origin without demand
+    dj, dest_index = _factorize(costs["dest_id"])
+    dj = dj[keep]
+    has = oi >= 0
+    dem = demand.to_numpy(float)
+    # step 1: demand seen by each site (sites only seen from origins without demand: NaN)
+    wd = np.bincount(dj[has], weights=w[has] * dem[oi[has]], minlength=len(dest_index))
+    seen = np.bincount(dj[has], minlength=len(dest_index)) > 0
+    s_j = supply.reindex(dest_index).fillna(0.0).to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(seen, s_j / wd, np.nan)
+    # step 2: sum of reachable ratios per origin
+    r = ratio[dj]
+    ok = has & ~np.isnan(r)
+    out = np.bincount(oi[ok], weights=w[ok] * r[ok], minlength=len(demand))
+    return pd.Series(out, index=demand.index)
+
+
+def _positions(ids: pd.Series, index: pd.Index) -> np.ndarray:
+    """Positions of ``ids`` in ``index`` (-1 when absent); fast for categorical ids, as the
+    cost models of :mod:`geoterr.costs` produce."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        pos = index.get_indexer(ids.cat.categories)
+        codes = ids.cat.codes.to_numpy()
+        return np.where(codes >= 0, pos[codes], -1)
+    return index.get_indexer(ids.to_numpy())
+
+
+def _factorize(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        return ids.cat.codes.to_numpy().astype(np.int64), pd.Index(ids.cat.categories)
+    codes, uniques = pd.factorize(ids.to_numpy())
+    return codes, pd.Index(uniques)
 
 
 def standardised_demand(cells: pd.DataFrame, *, consumption: Mapping[str, float]

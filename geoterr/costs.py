@@ -91,9 +91,10 @@ class StraightLineCosts:
         rows = np.r_[m.row, [o for o, _ in extra]].astype(int)
         cols = np.r_[m.col, [d for _, d in extra]].astype(int)
         dist = np.r_[m.data, np.zeros(len(extra))]
-        out = pd.DataFrame({"origin_id": origins.ids[rows], "dest_id": dests.ids[cols],
-                            "time_min": dist * self._factor()})
-        return out.drop_duplicates(["origin_id", "dest_id"]).reset_index(drop=True)
+        if extra:
+            _, first = np.unique(rows.astype(np.int64) * len(dests) + cols, return_index=True)
+            rows, cols, dist = rows[first], cols[first], dist[first]
+        return long_table(origins, dests, rows, cols, dist * self._factor())
 
     def distances_m(self, origins: Points, dests: Points, *, max_m: float) -> pd.DataFrame:
         """Crow-flies distance to the nearest destination (for distance norms)."""
@@ -132,29 +133,16 @@ class NetworkCosts:
         node, d = snap(self.graph, pts.x_m, pts.y_m)
         return node, d, d / (self.graph.speed_kmh / 3.6)
 
-    def _augmented(self, dnode: np.ndarray, dsec: np.ndarray) -> sparse.csr_matrix:
-        """Reversed graph plus one virtual node per destination (edge virtual → its node)."""
-        n, k = self.graph.n, len(dnode)
-        rev = self.graph.matrix.T.tocoo()
-        rows = np.r_[rev.row, n + np.arange(k)]
-        cols = np.r_[rev.col, dnode]
-        data = np.r_[rev.data, np.maximum(dsec, MIN_WEIGHT_S)]
-        return sparse.csr_matrix((data, (rows, cols)), shape=(n + k, n + k))
-
     def nearest(self, origins: Points, dests: Points) -> pd.DataFrame:
         _check_dests(dests)
         onode, osnap, osec = self._connect(origins)
         dnode, _, dsec = self._connect(dests)
-        aug = self._augmented(dnode, dsec)
-        n = self.graph.n
-        dist, _, src = csgraph.dijkstra(aug, directed=True, indices=n + np.arange(len(dests)),
-                                        min_only=True, return_predecessors=True)
-        t = dist[onode] + osec
+        node_s, which = nearest_nodes(self.graph.reverse, dnode, dsec)
+        t = node_s[onode] + osec
         reach = np.isfinite(t)
-        which = np.where(reach, src[onode] - n, 0)
         return pd.DataFrame({
             "origin_id": origins.ids,
-            "dest_id": np.where(reach, dests.ids[which], None),
+            "dest_id": np.where(reach, dests.ids[np.where(reach, which[onode], 0)], None),
             "time_min": np.where(reach, t / 60, np.nan),
             "snap_m": osnap,
         })
@@ -164,9 +152,9 @@ class NetworkCosts:
         _check_dests(dests)
         onode, _, osec = self._connect(origins)
         dnode, _, dsec = self._connect(dests)
-        rev = self.graph.matrix.T.tocsr()
+        rev = self.graph.reverse
         limit = max_min * 60
-        frames = []
+        rows, cols, times = [], [], []
         uniq, inv = np.unique(dnode, return_inverse=True)
         for s in range(0, len(uniq), batch):
             src = uniq[s:s + batch]
@@ -176,13 +164,13 @@ class NetworkCosts:
                 row = dist[j_local, onode] + osec
                 for j in js:
                     t = row + dsec[j]
-                    ok = t <= limit
-                    frames.append(pd.DataFrame({
-                        "origin_id": origins.ids[ok], "dest_id": dests.ids[j],
-                        "time_min": t[ok] / 60}))
-        if not frames:
-            return pd.DataFrame({"origin_id": [], "dest_id": [], "time_min": []})
-        return pd.concat(frames, ignore_index=True)
+                    ok = np.flatnonzero(t <= limit)
+                    rows.append(ok)
+                    cols.append(np.full(len(ok), j))
+                    times.append(t[ok] / 60)
+        cat = (lambda parts: np.concatenate(parts) if parts else np.array([], int))
+        return long_table(origins, dests, cat(rows), cat(cols),
+                          np.concatenate(times) if times else np.array([]))
 
     def distances_m(self, origins: Points, dests: Points, *, max_m: float) -> pd.DataFrame:
         """Network distance (m) to the nearest destination, NaN beyond ``max_m``."""
@@ -190,6 +178,48 @@ class NetworkCosts:
         d = near["time_min"].to_numpy() * 60
         return pd.DataFrame({"origin_id": origins.ids,
                              "distance_m": np.where(d <= max_m, d, np.nan)})
+
+
+def long_table(origins: Points, dests: Points, rows: np.ndarray, cols: np.ndarray,
+               time_min: np.ndarray) -> pd.DataFrame:
+    """A long cost table ``origin_id, dest_id, time_min``; ids are categoricals (cheap to
+    group and join on, see :func:`geoterr.access.fca`)."""
+    return pd.DataFrame({
+        "origin_id": _categorical(origins.ids, rows),
+        "dest_id": _categorical(dests.ids, cols),
+        "time_min": np.asarray(time_min, float),
+    })
+
+
+def _categorical(ids: np.ndarray, codes: np.ndarray) -> pd.Categorical:
+    uniq, inverse = np.unique(ids, return_inverse=True)  # ids may repeat (same site twice)
+    return pd.Categorical.from_codes(inverse[np.asarray(codes, dtype=np.int64)],
+                                     categories=uniq)
+
+
+def nearest_nodes(reverse: sparse.csr_matrix, dest_nodes: np.ndarray,
+                  dest_offsets: np.ndarray | None = None, *, limit: float = np.inf
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """For every node of a weighted graph, the cost to the nearest destination and which
+    destination it is (position in ``dest_nodes``), with one Dijkstra.
+
+    ``reverse`` is the *reversed* graph in CSR form (``Graph.reverse``). Each destination
+    gets a virtual node joined to its graph node by an edge weighted by its offset (its
+    connector cost); the search runs from all virtual nodes at once. Unreachable nodes get
+    ``inf`` and destination ``-1``."""
+    n, k = reverse.shape[0], len(dest_nodes)
+    offsets = np.zeros(k) if dest_offsets is None else np.asarray(dest_offsets, float)
+    # append k rows (one edge each) to the CSR arrays: no re-sorting of the big part
+    indptr = np.r_[reverse.indptr, reverse.indptr[-1] + np.arange(1, k + 1)]
+    indices = np.r_[reverse.indices, np.asarray(dest_nodes, dtype=reverse.indices.dtype)]
+    data = np.r_[reverse.data, np.maximum(offsets, MIN_WEIGHT_S)]
+    aug = sparse.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
+    dist, _, src = csgraph.dijkstra(aug, directed=True, indices=n + np.arange(k),
+                                    min_only=True, return_predecessors=True, limit=limit)
+    which = np.where(src[:n] >= 0, src[:n] - n, -1)
+    if k:  # the virtual edge of a zero offset carries MIN_WEIGHT_S: take it off again
+        dist = dist[:n] - np.where(offsets[which] <= MIN_WEIGHT_S, MIN_WEIGHT_S, 0.0)
+    return np.where(which >= 0, np.maximum(dist[:n], 0.0), np.inf), which
 
 
 def _check_dests(dests: Points) -> None:

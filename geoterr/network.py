@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import pickle
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -157,6 +158,13 @@ class Graph:
     @property
     def n(self) -> int:
         return self.matrix.shape[0]
+
+    @cached_property
+    def reverse(self) -> sparse.csr_matrix:
+        """The reversed graph (CSR), for searches from destinations; computed once."""
+        r = self.matrix.T.tocsr()
+        r.sort_indices()
+        return r
 
 
 # ---------------------------------------------------------------- building from segments

@@ -28,7 +28,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from geoterr import _cache
-from geoterr.costs import Points
+from geoterr.costs import Points, long_table
 from geoterr.errors import EmptyFileError, InputFileError, InvalidValueError
 from geoterr.settings import INTERNAL_CRS, WGS84, Settings
 from geoterr.sources._read import zip_members
@@ -385,8 +385,7 @@ class TransitCosts:
                            departure=self.start, max_walk_min=self.max_walk_min,
                            max_trip_min=max_min)
         o, d = np.nonzero(m <= max_min)
-        return pd.DataFrame({"origin_id": origins.ids[o], "dest_id": dests.ids[d],
-                             "time_min": m[o, d]})
+        return long_table(origins, dests, o, d, m[o, d])
 
 
 def stop_service(tt: Timetable, origins: Points, walk_costs, *, max_walk_min: float = 10,
