@@ -28,8 +28,8 @@ from _common import data_root, emit, machine
 from geoterr import network as net
 from geoterr.costs import nearest_nodes
 
-MAXDIST_S = 7200.0
-REPEATS = 3  # query timings are the best of 3 runs, for every engine  # pandana needs a search radius: 2 h of walking covers every answer here
+MAXDIST_S = 7200.0  # pandana needs a search radius: 2 h of walking covers every answer here
+REPEATS = 3  # query timings are the best of 3 runs, for every engine
 
 
 def street_like(n_side: int, *, seed: int = 0) -> net.Graph:

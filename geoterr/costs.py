@@ -168,9 +168,10 @@ class NetworkCosts:
                     rows.append(ok)
                     cols.append(np.full(len(ok), j))
                     times.append(t[ok] / 60)
-        cat = (lambda parts: np.concatenate(parts) if parts else np.array([], int))
-        return long_table(origins, dests, cat(rows), cat(cols),
-                          np.concatenate(times) if times else np.array([]))
+        if not rows:
+            return long_table(origins, dests, np.array([], int), np.array([], int), [])
+        return long_table(origins, dests, np.concatenate(rows), np.concatenate(cols),
+                          np.concatenate(times))
 
     def distances_m(self, origins: Points, dests: Points, *, max_m: float) -> pd.DataFrame:
         """Network distance (m) to the nearest destination, NaN beyond ``max_m``."""

@@ -32,7 +32,8 @@ t4,25:10:00,25:10:00,D,2
 t5,10:00:00,10:00:00,A,1
 t5,10:06:00,10:06:00,B,2
 """
-CALENDAR = """service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date
+CALENDAR = """service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,\
+start_date,end_date
 WK,1,1,1,1,1,0,0,20240101,20240131
 SUN,0,0,0,0,0,0,1,20240101,20240131
 """
