@@ -29,8 +29,8 @@ from _common import data_root, emit, machine, peak_rss_mb
 from pyproj import Transformer
 
 from geoterr import analysis, transit
-from geoterr import network as net
 from geoterr import costs as cst
+from geoterr import network as net
 from geoterr.settings import Settings
 
 FEED = "rennes-star-gtfs-2012/star_gtfs_2012-05-21_2012-06-17.zip"

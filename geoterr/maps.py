@@ -14,7 +14,7 @@ import numpy as np
 from affine import Affine
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from geoterr.grid import CELL_SIZE_M
+from geoterr.grid import CELL_SIZE_M, parse_cell_ids
 from geoterr.settings import GRID_CRS, WGS84
 
 #: Sequential palette (light → dark), RGB.
@@ -31,8 +31,12 @@ def base_map(gdf: gpd.GeoDataFrame, *, tiles: str | None = "OpenStreetMap") -> f
 
 def grid_raster(cells: gpd.GeoDataFrame, column: str) -> tuple[np.ndarray, object]:
     """Cell values on the native INSEE grid (EPSG:3035): (array with NaN where no cell,
-    affine transform)."""
-    x, y = cells["x_3035"].to_numpy(int), cells["y_3035"].to_numpy(int)
+    affine transform). Corners come from ``x_3035``/``y_3035`` or, failing those, the ids."""
+    if {"x_3035", "y_3035"} <= set(cells.columns):
+        x, y = cells["x_3035"].to_numpy(int), cells["y_3035"].to_numpy(int)
+    else:
+        corners = parse_cell_ids(cells["cell_id"], source="cells")
+        x, y = corners["x_3035"].to_numpy(int), corners["y_3035"].to_numpy(int)
     x0, y1 = x.min(), y.max() + CELL_SIZE_M
     cols = (x - x0) // CELL_SIZE_M
     rows = (y1 - CELL_SIZE_M - y) // CELL_SIZE_M

@@ -257,7 +257,9 @@ def _read_osmium(path: Path, *, crs: str) -> Network:
     ntags: dict[int, dict] = {}
     keep = set(EDGE_TAGS)
     keep_nodes = set(NODE_TAGS)
-    fp = osmium.FileProcessor(str(path)).with_locations()
+    # the filter keeps untagged nodes away from Python (their locations are still stored)
+    fp = osmium.FileProcessor(str(path)).with_locations().with_filter(
+        osmium.filter.KeyFilter(*sorted(keep_nodes | {"highway"})))
     try:
         for obj in fp:
             if obj.is_node():
