@@ -248,10 +248,17 @@ def run_access(territory: str | Path | Territory, *, categories: list[str], mode
                                   "mean_min": _round(getattr(r, col))}
                                  for r in by_commune.head(5).itertuples()],
         }
-    if write:
-        names = "_".join(acc._slug(c) for c in categories)
-        store.add_layers(t.pack, {f"access_{names}_{mode}": out},
-                         meta={f"access_{names}_{mode}": summary})
+    if write:  # one layer per category: access_<category>_<mode>
+        layers, meta = {}, {}
+        per_cat = {c for c in out.columns if c.startswith(("time_", "nearest_"))}
+        for cat in categories:
+            slug = acc._slug(cat)
+            mine = {f"time_{slug}_{mode}_min", f"nearest_{slug}"}
+            name = f"access_{slug}_{mode}"
+            layers[name] = out[[c for c in out.columns if c not in per_cat or c in mine]]
+            meta[name] = {**{k: v for k, v in summary.items() if k != "categories"},
+                          "category": cat, **summary["categories"][cat]}
+        store.add_layers(t.pack, layers, meta=meta)
     return out, summary
 
 
@@ -304,7 +311,8 @@ def run_whatif(territory: str | Path | Territory, *, close: list[str] | None = N
                                     f"{', '.join(map(str, cats))}.")
         category = str(cats[0])
         every = destinations(t)
-        before_sites = every.loc[every["category"] == category]
+        before_sites = every.loc[every["category"] == category].assign(
+            in_territory=lambda d: d["service_id"].isin(services["service_id"]))
         after_sites = before_sites.loc[~before_sites["service_id"].isin(close)]
         label = f"close {len(close)} {category} site(s)"
         source = next((s for s, c in SOURCE_CATEGORY.items() if c == category), category)

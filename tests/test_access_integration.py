@@ -27,7 +27,10 @@ def test_mel_straight_line_access_and_gaps(real_packs, real_settings):
     assert fs["sites"] == 11 and fs["unreachable_pct"] == 0
     assert 95 < fs["shares_within"][-1]["share_pct"] <= 100
     assert (cells["method"].str.startswith("estimate")).all()
-    assert "access_poste_france_services_car" in store.layer_names(real_packs["mel"])
+    names = store.layer_names(real_packs["mel"])
+    assert {"access_poste_car", "access_france_services_car"} <= set(names)
+    meta = store.read_meta(real_packs["mel"])["access_france_services_car"]
+    assert meta["category"] == "france_services" and meta["estimate"] is True
     gaps = acc.gap_classes(cells, time_column="time_france_services_car_min", max_min=15)
     table = acc.gap_table(cells, gaps).set_index("gap")
     assert table["population"].sum() == pytest.approx(1_099_836.5)
