@@ -41,6 +41,8 @@ MODES = ("walk", "car", "transit")
 #: Without a population grid, origin cells farther than this from the street network are
 #: left out (the network file covers less than the territory, e.g. Rennes' streets export).
 COVER_MAX_M = 400
+#: Sites farther than this from the street network are reported (outside the network file).
+SITE_FAR_M = 500
 
 
 @dataclass
@@ -226,6 +228,17 @@ def run_access(territory: str | Path | Territory, *, categories: list[str], mode
     if "snap_m" in out:
         summary["snap_m_median"] = round(float(out["snap_m"].median()), 1)
         summary["snap_m_p95"] = round(float(out["snap_m"].quantile(0.95)), 1)
+    if isinstance(model, cst.NetworkCosts):  # sites off the network reach it in a straight line
+        sites = targets.loc[targets["category"].isin(categories)]
+        _, d = net.snap(model.graph, sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy())
+        far = d > SITE_FAR_M
+        summary["sites_off_network"] = {
+            "threshold_m": SITE_FAR_M, "count": int(far.sum()),
+            "ids": sites.loc[far, "service_id"].head(20).tolist()}
+        if far.any():
+            log.warning("%s: %d sites lie more than %d m from the %s network (they are reached "
+                        "by a straight connector): %s", t.name, int(far.sum()), SITE_FAR_M,
+                        mode, ", ".join(sites.loc[far, "service_id"].head(5)))
     for cat in categories:
         col = f"time_{acc._slug(cat)}_{mode}_min"
         times = out[col]

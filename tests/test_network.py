@@ -155,3 +155,11 @@ def test_load_network_is_cached(osm_file, settings):
     assert len(b.edges) == len(a.edges)
     with pytest.raises(InvalidValueError):
         net.load_network([osm_file], kind="pigeons", settings=settings)
+
+
+@pytest.mark.online
+def test_overpass_download():
+    from shapely.geometry import box
+
+    n = net.from_overpass(box(3.060, 50.630, 3.066, 50.634))  # a few streets of Lille
+    assert len(n.edges) > 10 and (n.edges["highway"] != "").all()
