@@ -1,4 +1,5 @@
-"""``geoterr`` command line: build, info, export, closures, map, access, whatif.
+"""``geoterr`` command line: build, info, export, closures, map, access, whatif, poverty, qpv,
+qpv-compare, raster.
 
 Configures logging and progress output (the library itself only logs). Every expected
 error (:class:`~geoterr.errors.GeoterrError`) is printed as one clear message, exit code 2;
@@ -164,6 +165,78 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def _emit(summary: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+    else:
+        _print_summary(summary)
+
+
+def cmd_poverty(args: argparse.Namespace) -> int:
+    from geoterr.analysis import run_poverty
+
+    _, summary = run_poverty(args.territory, bandwidth_m=args.bandwidth,
+                             write=not args.no_write)
+    _emit(summary, args.json)
+    return 0
+
+
+def _rule_options(args: argparse.Namespace) -> dict:
+    opts = {"proxy": args.proxy, "adjacency": args.adjacency}
+    if args.national_median is not None:
+        opts["national_median_eur"] = args.national_median
+    if args.uu_median is not None:
+        opts["uu_median_eur"] = args.uu_median
+    return opts
+
+
+def cmd_qpv(args: argparse.Namespace) -> int:
+    from geoterr.analysis import run_qpv
+
+    cand, summary = run_qpv(args.territory, write=not args.no_write, **_rule_options(args))
+    summary["zones"] = cand.drop(columns="geometry").to_dict("records")
+    if not args.json:
+        print(f"{summary['candidates']} QPV candidates, {summary['population']:,.1f} people "
+              f"(rule: {summary['rule']})")
+        for z in summary["zones"]:
+            print(f"  {z['candidate_id']} {z['uu2020_name']}: {z['population']:,.1f} people, "
+                  f"mean standard of living {z['snv_mean_eur']:,.0f} EUR < "
+                  f"{z['threshold_eur']:,.0f}, communes {z['communes']}")
+        return 0
+    _emit(summary, True)
+    return 0
+
+
+def cmd_qpv_compare(args: argparse.Namespace) -> int:
+    from geoterr.analysis import run_qpv_compare
+
+    opts = _rule_options(args)
+    default = {"proxy": "mean", "adjacency": "rook"}
+    report, per = run_qpv_compare(args.pack, args.official,
+                                  **({} if opts == default else opts))
+    report["per_quartier"] = per.to_dict("records")
+    _emit(report, args.json)
+    return 0
+
+
+def cmd_raster(args: argparse.Namespace) -> int:
+    from geoterr import raster, store
+
+    cells = store.read_layer(_pack_path(args.pack), args.layer)
+    out = Path(args.out)
+    if out.suffix.lower() in (".tif", ".tiff"):
+        print(raster.to_geotiff(cells, args.column, out))
+    elif out.suffix.lower() == ".png":
+        path, legend = raster.to_png(cells, args.column, out)
+        legend_path = path.with_suffix(".legend.json")
+        legend_path.write_text(json.dumps(legend, ensure_ascii=False, indent=2))
+        print(path)
+        print(legend_path)
+    else:
+        raise InvalidValueError(f"--out {out}: use a .tif (GeoTIFF) or .png (overlay) file.")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="geoterr", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"geoterr {__version__}")
@@ -228,6 +301,40 @@ def make_parser() -> argparse.ArgumentParser:
     w.add_argument("--json", action="store_true")
     w.add_argument("--no-write", action="store_true", help="do not add the layer to the pack")
     w.set_defaults(func=cmd_whatif)
+
+    pv = sub.add_parser("poverty", help="grid indicators, smoothing, zone tables")
+    pv.add_argument("territory", help="territory name or pack path")
+    pv.add_argument("--bandwidth", type=float, default=400.0, help="kernel bandwidth (m)")
+    pv.add_argument("--json", action="store_true")
+    pv.add_argument("--no-write", action="store_true", help="do not add layers to the pack")
+    pv.set_defaults(func=cmd_poverty)
+
+    for name, helptext in (("qpv", "QPV candidates by the rule of décret 2014-767"),
+                           ("qpv-compare", "compare QPV candidates with official QPVs")):
+        q = sub.add_parser(name, help=helptext)
+        if name == "qpv":
+            q.add_argument("territory", help="territory name or pack path")
+            q.add_argument("--no-write", action="store_true")
+            q.set_defaults(func=cmd_qpv)
+        else:
+            q.add_argument("pack", help="pack path or territory name")
+            q.add_argument("--official", required=True,
+                           help="official QPV file (ANCT: CODE_QP, NOM_QP, COMMUNE_QP)")
+            q.set_defaults(func=cmd_qpv_compare)
+        q.add_argument("--proxy", choices=("mean", "poor_share"), default="mean",
+                       help="cell income proxy (the public grid has no median)")
+        q.add_argument("--adjacency", choices=("rook", "queen"), default="rook")
+        q.add_argument("--national-median", type=float,
+                       help="national median standard of living (EUR/CU/year)")
+        q.add_argument("--uu-median", type=float, help="urban-unit median (EUR/CU/year)")
+        q.add_argument("--json", action="store_true")
+
+    r = sub.add_parser("raster", help="a cell column as GeoTIFF (INSEE grid) or PNG overlay")
+    r.add_argument("pack", help="pack path or territory name")
+    r.add_argument("layer", help="a cell layer: grid, poverty_cells, access_…")
+    r.add_argument("column")
+    r.add_argument("--out", required=True, help="FILE.tif or FILE.png (+ .legend.json)")
+    r.set_defaults(func=cmd_raster)
     return p
 
 

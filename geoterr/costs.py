@@ -28,6 +28,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
+from geoterr._spatial import pairs_within
 from geoterr.errors import InvalidValueError
 from geoterr.network import MIN_WEIGHT_S, Graph, snap
 
@@ -82,18 +83,8 @@ class StraightLineCosts:
     def od_table(self, origins: Points, dests: Points, *, max_min: float) -> pd.DataFrame:
         _check_dests(dests)
         radius = max_min / self._factor()
-        otree = cKDTree(np.c_[origins.x_m, origins.y_m])
-        dtree = cKDTree(np.c_[dests.x_m, dests.y_m])
-        m = otree.sparse_distance_matrix(dtree, radius, output_type="coo_matrix")
-        # sparse_distance_matrix drops exact zeros: add co-located pairs back
-        same = otree.query_ball_tree(dtree, 1e-9)
-        extra = [(o, d) for o, ds in enumerate(same) for d in ds]
-        rows = np.r_[m.row, [o for o, _ in extra]].astype(int)
-        cols = np.r_[m.col, [d for _, d in extra]].astype(int)
-        dist = np.r_[m.data, np.zeros(len(extra))]
-        if extra:
-            _, first = np.unique(rows.astype(np.int64) * len(dests) + cols, return_index=True)
-            rows, cols, dist = rows[first], cols[first], dist[first]
+        rows, cols, dist = pairs_within(np.c_[origins.x_m, origins.y_m],
+                                        np.c_[dests.x_m, dests.y_m], radius)
         return long_table(origins, dests, rows, cols, dist * self._factor())
 
     def distances_m(self, origins: Points, dests: Points, *, max_m: float) -> pd.DataFrame:

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.spatial import cKDTree
 
+from geoterr._spatial import pairs_within
 from geoterr.errors import InvalidValueError, MissingColumnError
 from geoterr.grid import CELL_SIZE_M, parse_cell_ids
 
@@ -95,13 +95,7 @@ def kernel_weights(cells: pd.DataFrame, *, bandwidth_m: float,
                                 f"({CELL_SIZE_M} m); use e.g. 400 or 1000.")
     src = _centres_3035(cells)
     dst = src if targets is None else _centres_3035(targets)
-    d = cKDTree(src).sparse_distance_matrix(cKDTree(dst), bandwidth_m, output_type="coo_matrix")
-    # the matrix drops zero distances: put each cell's own weight back (d = 0 → w = 1)
-    rows, cols, dist = d.row, d.col, d.data
-    if targets is None:
-        rows = np.r_[rows, np.arange(len(src))]
-        cols = np.r_[cols, np.arange(len(src))]
-        dist = np.r_[dist, np.zeros(len(src))]
+    rows, cols, dist = pairs_within(src, dst, bandwidth_m)
     w = (1 - (dist / bandwidth_m) ** 2) ** 2
     m = sparse.csr_matrix((w, (rows, cols)), shape=(len(src), len(dst)))
     total = np.asarray(m.sum(axis=1)).ravel()
@@ -152,26 +146,30 @@ def zone_table(cells: pd.DataFrame, zone: str | pd.Series, *, name: str = "zone"
     df = pd.DataFrame({"_zone": key.to_numpy()}, index=cells.index)
     for c in COUNTS:
         if c in cells.columns:
-            df[c] = cells[c].astype(float).fillna(0.0).to_numpy()
+            df[c] = cells[c].astype(float).to_numpy()
     # a ratio's denominator counts only the cells where its numerator is known (the MEL
     # household file covers part of the grid: no 0 % where there is no data)
     ratios = {n: (nums, den) for n, (nums, den) in RATIOS.items()
               if all(c in cells.columns for c in (*nums, den))}
     for n, (nums, den) in ratios.items():
         known = np.all([cells[c].notna().to_numpy() for c in nums], axis=0)
-        df[f"_{n}_den"] = np.where(known, cells[den].astype(float).fillna(0.0), 0.0)
+        num = sum(cells[c].astype(float).fillna(0.0).to_numpy() for c in nums)
+        df[f"_{n}_num"] = np.where(known, num, np.nan)
+        df[f"_{n}_den"] = np.where(known, cells[den].astype(float).fillna(0.0), np.nan)
     imputed = cells["imputed"].astype(bool) if "imputed" in cells else False
     df["_imputed_ind"] = np.where(imputed, cells["ind"].fillna(0.0), 0.0)
     df["cells"] = 1
-    g = df.groupby("_zone").sum()
+    g = df.groupby("_zone").sum(min_count=1)  # a count with no data in a zone stays NaN
+    g["ind"] = g["ind"].fillna(0.0)
     out = pd.DataFrame(index=g.index)
     out["cells"] = g["cells"]
     for c in COUNTS:
         if c in g:
             out[c] = g[c]
-    for n, (nums, _den) in ratios.items():
-        out[n] = _ratio(sum(g[c].to_numpy() for c in nums), g[f"_{n}_den"].to_numpy())
-    out["imputed_pop_share"] = _ratio(g["_imputed_ind"].to_numpy(), g["ind"].to_numpy())
+    for n in ratios:
+        out[n] = _ratio(g[f"_{n}_num"].to_numpy(), g[f"_{n}_den"].to_numpy())
+    out["imputed_pop_share"] = _ratio(g["_imputed_ind"].fillna(0.0).to_numpy(),
+                                      g["ind"].to_numpy())
     return out.reset_index(names=name)
 
 

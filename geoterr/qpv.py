@@ -159,8 +159,11 @@ def candidates(grid: gpd.GeoDataFrame, communes: pd.DataFrame, *, rule: Rule
     low_cells["zone"] = contiguous_groups(low_cells, adjacency=rule.adjacency,
                                           group=low_cells["uu2020_code"])
     zones = _zones(low_cells, uu)
-    ok = (zones["population"] >= rule.min_zone_population) & (
-        zones["snv_mean_eur"] < zones["threshold_eur"])
+    if rule.proxy == "mean":  # the zone's income proxy, from its sums
+        poor_enough = zones["snv_mean_eur"] < zones["threshold_eur"]
+    else:
+        poor_enough = zones["poor_households_share"] >= rule.poor_share_min
+    ok = (zones["population"] >= rule.min_zone_population) & poor_enough
     out = zones.loc[ok].sort_values("population", ascending=False).reset_index(drop=True)
     out["candidate_id"] = [f"QPVC-{i + 1:03d}" for i in range(len(out))]
     out = out[[*ZONE_COLUMNS, "geometry"]]
@@ -175,13 +178,17 @@ ZONE_COLUMNS = ["candidate_id", "uu2020_code", "uu2020_name", "uu2020_population
                 "snv_mean_eur", "threshold_eur", "imputed_pop_share", "communes"]
 
 
+def _sum_or_nan(s: pd.Series) -> float:
+    return s.sum(min_count=1)
+
+
 def _zones(cells: gpd.GeoDataFrame, uu: pd.DataFrame) -> gpd.GeoDataFrame:
     agg = {"ind": "sum", "ind_snv": "sum", "cell_id": "count", "uu2020_code": "first",
            "uu2020_population": "first", "threshold_eur": "first",
            "commune_code": lambda s: ",".join(sorted(set(s)))}
     has_men = {"men", "men_pauv"} <= set(cells.columns)
     if has_men:
-        agg.update({"men": "sum", "men_pauv": "sum"})
+        agg.update({"men": _sum_or_nan, "men_pauv": _sum_or_nan})
     cells = cells.assign(_imp=np.where(cells["imputed"].astype(bool), cells["ind"], 0.0)
                          if "imputed" in cells else 0.0)
     agg["_imp"] = "sum"

@@ -118,21 +118,21 @@ def legend(bins: np.ndarray, *, title: str) -> dict:
 
 def to_png(cells, column: str, out: Path | str, *, k: int = 5, title: str | None = None
            ) -> tuple[Path, dict]:
-    """A classed RGBA PNG of ``column`` on the native grid (EPSG:3035; the PNG's world file
-    ``.pgw`` and the legend dict are written beside it as ``.pgw`` and returned)."""
+    """A classed RGBA PNG of ``column`` on the native grid (EPSG:3035), its world file
+    (``.pgw``) beside it; returns (path, legend dict)."""
     arr, transform = grid_array(cells, column)
     bins = classes(arr, k=k)
     img = rgba(arr, bins)
     out = Path(out)
     with atomic_path(out) as tmp:
         with rasterio.open(tmp, "w", driver="PNG", height=img.shape[0], width=img.shape[1],
-                           count=4, dtype="uint8") as dst:
+                           count=4, dtype="uint8", crs=GRID_CRS, transform=transform,
+                           worldfile="YES") as dst:
             dst.write(np.moveaxis(img, -1, 0))
-    (out.with_suffix(".pgw")).write_text("\n".join(str(v) for v in (
-        transform.a, 0.0, 0.0, transform.e, transform.c + transform.a / 2,
-        transform.f + transform.e / 2)) + "\n")
-    aux = out.with_name(out.name + ".aux.xml")
-    if aux.exists():
-        aux.unlink()
+        for side in tmp.parent.glob(tmp.name + ".aux.xml"):
+            side.unlink()  # the CRS is EPSG:3035, said in the docs; keep only the world file
+        wld = tmp.with_suffix(".wld")
+        if wld.exists():
+            wld.replace(out.with_suffix(".pgw"))
     return out, legend(bins, title=title or column)
 
