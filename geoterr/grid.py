@@ -106,3 +106,12 @@ def cover(area: gpd.GeoDataFrame, *, crs: str, res_m: int = CELL_SIZE_M) -> gpd.
     df = pd.DataFrame({"cell_id": cell_ids(gx[inside], gy[inside], res_m=res_m),
                        "ind": np.nan})
     return cells_to_gdf(df, crs=crs)
+
+
+def cell_at(lon: float, lat: float, *, res_m: int = CELL_SIZE_M) -> str:
+    """The INSEE id of the 200 m cell containing a WGS84 point."""
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", GRID_CRS, always_xy=True).transform(lon, lat)
+    return str(cell_ids(np.array([x // res_m * res_m]), np.array([y // res_m * res_m]),
+                        res_m=res_m)[0])

@@ -136,3 +136,14 @@ def to_png(cells, column: str, out: Path | str, *, k: int = 5, title: str | None
             wld.replace(out.with_suffix(".pgw"))
     return out, legend(bins, title=title or column)
 
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """An (h, w, 4) uint8 image as PNG bytes (for overlays served over HTTP)."""
+    h, w = image.shape[:2]
+    with rasterio.MemoryFile() as mem:
+        # a nominal transform keeps GDAL from warning about an ungeoreferenced image
+        with mem.open(driver="PNG", height=h, width=w, count=4, dtype="uint8",
+                      transform=Affine(1, 0, 0, 0, -1, h)) as dst:
+            dst.write(np.moveaxis(image, -1, 0))
+        return mem.read()

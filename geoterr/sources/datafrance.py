@@ -162,3 +162,29 @@ def town_halls(table: pd.DataFrame, *, crs: str) -> gpd.GeoDataFrame:
         crs=WGS84,
     )
     return gdf.to_crs(crs).reset_index(drop=True)
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return " ".join(plain.lower().replace("-", " ").replace("'", " ").split())
+
+
+def find_commune(table: pd.DataFrame, query: str) -> pd.Series:
+    """One current commune by INSEE code or by name (case, accents and hyphens ignored).
+    Raises :class:`InvalidValueError` naming the candidates when a name is ambiguous."""
+    from geoterr.errors import InvalidValueError
+
+    q = str(query).strip()
+    current = table[table["type"] == "COM"]
+    if q.isdigit() or (len(q) == 5 and q[:2] in ("2A", "2B")):
+        hit = current[current["code"] == q.zfill(5)]
+    else:
+        hit = current[current["nom"].map(_fold) == _fold(q)]
+    if hit.empty:
+        raise InvalidValueError(f"commune {q!r}: no current commune with that code or name.")
+    if len(hit) > 1:
+        names = ", ".join(f"{n} ({c})" for n, c in zip(hit["nom"], hit["code"], strict=True))
+        raise InvalidValueError(f"commune {q!r} is ambiguous: {names}; give the INSEE code.")
+    return hit.iloc[0]

@@ -20,6 +20,11 @@ from geoterr.sources._read import read_table
 
 DATA_FILE = Path(__file__).resolve().parent.parent.parent / "data" / "initiatives.csv"
 REQUIRED = ("id", "name", "commune_code", "departement", "scale", "theme", "summary")
+#: Themes and scales used by the curated file (and offered to people submitting one).
+THEMES = ("accessibilite_handicap", "autre", "economie_sociale_solidaire", "emploi_insertion",
+          "energie_environnement", "mobilite", "numerique", "participation_citoyenne",
+          "sante_social", "services_publics", "tiers_lieu")
+SCALES = ("commune", "intercommunalité", "département", "région", "national")
 
 
 def read_initiatives(path: Path | str = DATA_FILE) -> pd.DataFrame:
