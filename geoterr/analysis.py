@@ -585,3 +585,23 @@ def run_qpv_compare(territory: str | Path | Territory, official: Path | str, *,
     off = off[off.intersects(t.layer("communes").union_all())].reset_index(drop=True)
     report, per = qpvmod.compare(cand, off, grid)
     return {"territory": t.name, "official": str(official), **report}, per
+
+
+def run_defaults(territory: str | Path | Territory, *, settings: Settings | None = None
+                 ) -> Path:
+    """The analyses the web app shows, run once when the pack lacks them: poverty and QPV
+    candidates (when there is a grid), access to France Services and post offices by car.
+    Returns the pack path."""
+    t = territory if isinstance(territory, Territory) else open_territory(territory,
+                                                                          settings=settings)
+    meta = store.read_meta(t.pack)
+    if t.has_layer("grid") and "poverty" not in meta:
+        run_poverty(t)
+    if t.has_layer("grid") and "qpv_candidates" not in meta:
+        run_qpv(t)
+    cats = set(t.layer("services")["category"])
+    wanted = [c for c in ("france_services", "poste") if c in cats
+              and f"access_{c}_car" not in meta]
+    if wanted:
+        run_access(t, categories=wanted, mode="car")
+    return t.pack

@@ -1,5 +1,5 @@
 """``geoterr`` command line: build, info, export, closures, map, access, whatif, poverty, qpv,
-qpv-compare, raster.
+qpv-compare, raster, serve.
 
 Configures logging and progress output (the library itself only logs). Every expected
 error (:class:`~geoterr.errors.GeoterrError`) is printed as one clear message, exit code 2;
@@ -237,6 +237,19 @@ def cmd_raster(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from geoterr.analysis import run_defaults
+    from webapp import create_app
+
+    pack = run_defaults(args.territory)
+    app = create_app({"PACK": str(pack)})
+    log.info("serving %s on http://%s:%d/ (Ctrl-C to stop)", pack, args.host, args.port)
+    serve(app, host=args.host, port=args.port, threads=args.threads)
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="geoterr", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"geoterr {__version__}")
@@ -335,6 +348,13 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument("column")
     r.add_argument("--out", required=True, help="FILE.tif or FILE.png (+ .legend.json)")
     r.set_defaults(func=cmd_raster)
+
+    sv = sub.add_parser("serve", help="the web app on a production WSGI server (waitress)")
+    sv.add_argument("territory", nargs="?", default="mel", help="territory name or pack path")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--threads", type=int, default=4)
+    sv.set_defaults(func=cmd_serve)
     return p
 
 

@@ -15,8 +15,8 @@ class SubmissionForm(FlaskForm):
     name = StringField("name", validators=[DataRequired(), Length(max=LIMITS["name"])])
     commune = StringField("commune", validators=[DataRequired(),
                                                  Length(max=LIMITS["commune"])])
-    theme = SelectField("theme", choices=[(t, t.replace("_", " ")) for t in THEMES])
-    scale = SelectField("scale", choices=[(s, s) for s in SCALES])
+    theme = SelectField("theme", choices=list(THEMES))
+    scale = SelectField("scale", choices=list(SCALES))
     year_start = IntegerField("year", validators=[Optional(), NumberRange(1900, 2100)])
     description = TextAreaField("description", validators=[
         DataRequired(), Length(min=20, max=LIMITS["description"])])

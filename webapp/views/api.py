@@ -7,11 +7,13 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, request
 from pyproj import Transformer
 from werkzeug.exceptions import HTTPException
 
+from geoterr._validate import in_france
 from geoterr.settings import WGS84
 from webapp import initiatives_data, pack
 
@@ -61,6 +63,11 @@ def _bbox() -> tuple[float, float, float, float] | None:
     if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
         raise BadRequest("bbox: need minlon < maxlon and minlat < maxlat, in degrees "
                          "(longitude first).")
+    cx, cy = (w + e) / 2, (s + n) / 2
+    if not in_france(np.array([cx]), np.array([cy]))[0] and \
+            in_france(np.array([cy]), np.array([cx]))[0]:
+        raise BadRequest("bbox looks like minlat,minlon,…: give longitude first "
+                         "(minlon,minlat,maxlon,maxlat).")
     return w, s, e, n
 
 
