@@ -25,7 +25,6 @@ def page(m: folium.Map, *, title: str, panel: str = "", cell_info: bool = False)
         f'<link rel="stylesheet" href="{url_for("static", filename="css/app.css")}">'))
     fig.html.add_child(folium.Element(render_template("_map_chrome.html", title=title,
                                                       panel=panel)))
-    fig.script.add_child(folium.Element(f"window.geoterrMap = {m.get_name()};"))
     if cell_info:
         fig.html.add_child(folium.Element(
             f'<script src="{url_for("static", filename="js/cellinfo.js")}"></script>'))

@@ -1,7 +1,10 @@
 /* Click a 200 m cell: ask /api/cell for its values and show them (DOM text, never HTML). */
 document.addEventListener("DOMContentLoaded", function () {
-  var map = window.geoterrMap;
+  // folium declares the map as a global named after its container's id
+  var el = document.querySelector(".folium-map");
+  var map = el && window[el.id];
   if (!map) { return; }
+  window.geoterrMap = map;
   var panel = document.getElementById("cell-values");
   function table(data) {
     var box = document.createElement("div");
