@@ -42,3 +42,11 @@ def peak_rss_mb() -> float:
 def emit(result: dict) -> None:
     """Print the final JSON line (the last line of every benchmark's output)."""
     print(json.dumps(result, ensure_ascii=False, default=str))
+
+
+def offline_settings(tmp: Path):
+    """geoterr settings reading the data root, caching and writing only under ``tmp``."""
+    from geoterr.settings import Settings
+
+    return Settings(data_root=data_root(), cache_dir=Path(tmp) / "cache",
+                    packs_dir=Path(tmp) / "packs", offline=True)

@@ -14,16 +14,14 @@ import argparse
 import tempfile
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import data_root, emit, machine, peak_rss_mb
+from _common import emit, machine, offline_settings, peak_rss_mb
 
 from geoterr import access as acc
 from geoterr import analysis
 from geoterr import costs as cst
-from geoterr.settings import Settings
 
 
 def pysal(demand: pd.Series, supply: pd.Series, costs: pd.DataFrame, method: str,
@@ -48,10 +46,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="walking costs: a smaller table")
     args = ap.parse_args()
-    root = data_root()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_root=root, cache_dir=Path(tmp) / "cache",
-                            packs_dir=Path(tmp) / "packs", offline=True)
+        settings = offline_settings(tmp)
         t = analysis.open_territory("mel", settings=settings)
         cells = analysis.origins(t)
         sites = analysis.destinations(t)

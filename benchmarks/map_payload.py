@@ -22,10 +22,10 @@ import threading
 from pathlib import Path
 
 import folium
-from _common import data_root, emit, machine
+from _common import emit, machine, offline_settings
 
 from geoterr import analysis, maps, raster
-from geoterr.settings import WGS84, Settings
+from geoterr.settings import WGS84
 
 COLUMN = "poor_households_share"
 STATIC = Path(__file__).resolve().parent.parent / "webapp" / "static"
@@ -92,11 +92,9 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    root = data_root()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        settings = Settings(data_root=root, cache_dir=tmp / "cache", packs_dir=tmp / "packs",
-                            offline=True)
+        settings = offline_settings(tmp)
         cells = analysis.origins(analysis.open_territory("mel", settings=settings))
         site = tmp / "site"
         shutil.copytree(STATIC / "vendor", site)

@@ -25,13 +25,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import data_root, emit, machine, peak_rss_mb
+from _common import data_root, emit, machine, offline_settings, peak_rss_mb
 from pyproj import Transformer
 
 from geoterr import analysis, transit
 from geoterr import costs as cst
 from geoterr import network as net
-from geoterr.settings import Settings
 
 FEED = "rennes-star-gtfs-2012/star_gtfs_2012-05-21_2012-06-17.zip"
 WALK_KMH = 4.5
@@ -93,8 +92,7 @@ def main() -> None:
     args = ap.parse_args()
     root = data_root()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_root=root, cache_dir=Path(tmp) / "cache",
-                            packs_dir=Path(tmp) / "packs", offline=True)
+        settings = offline_settings(tmp)
         t = analysis.open_territory("rennes", settings=settings)
         cells = analysis.origins(t)
         origins = cst.Points.from_gdf(cells, "cell_id")
