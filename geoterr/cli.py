@@ -1,5 +1,5 @@
 """``geoterr`` command line: build, info, export, closures, map, access, whatif, poverty, qpv,
-qpv-compare, raster, serve.
+qpv-compare, raster, route, isochrone, wheelchair, serve.
 
 Configures logging and progress output (the library itself only logs). Every expected
 error (:class:`~geoterr.errors.GeoterrError`) is printed as one clear message, exit code 2;
@@ -237,6 +237,59 @@ def cmd_raster(args: argparse.Namespace) -> int:
     return 0
 
 
+def _route_text(r: dict) -> None:
+    print(f"{r['territory']}: {r['from']} → {r['to']} ({r['profile']['name']})")
+    for key in ("walk", "optimistic", "pessimistic"):
+        d = r[key]
+        if d is None:
+            print(f"  {key}: no route")
+            continue
+        print(f"  {key}: {d['length_m']:,.0f} m, {d['time_min']} min, max up "
+              f"{d['max_up_pct']} %, down {d['max_down_pct']} %, steps {d['steps_segments']}, "
+              f"uncertain {d['uncertain_segments']} segments ({d['uncertain_length_m']} m)")
+    if r.get("blocked_by"):
+        print(f"  blocked by: {', '.join(r['blocked_by'])}")
+    if "differs_from_walk" in r:
+        print(f"  differs from the walking route: {r['differs_from_walk']}; steps avoided "
+              f"{r['steps_avoided']}, kerbs avoided {r['kerbs_avoided']}")
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    from geoterr.analysis import run_route
+
+    r = run_route(args.territory, origin=args.origin, destination=args.destination,
+                  profile=args.profile)
+    if args.json:
+        print(json.dumps(r, ensure_ascii=False, indent=2, default=str))
+    else:
+        _route_text(r)
+    return 0
+
+
+def cmd_isochrone(args: argparse.Namespace) -> int:
+    from geoterr.analysis import run_isochrone
+
+    gdf, summary = run_isochrone(args.territory, origin=args.origin, minutes=args.minutes,
+                                 profile=args.profile)
+    if args.out:
+        from geoterr._atomic import atomic_path
+
+        with atomic_path(Path(args.out)) as tmp:
+            gdf.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON")
+        summary["out"] = args.out
+    _emit(summary, args.json)
+    return 0
+
+
+def cmd_wheelchair(args: argparse.Namespace) -> int:
+    from geoterr.analysis import run_wheelchair_access
+
+    _, summary = run_wheelchair_access(args.territory, category=args.service,
+                                       profile=args.profile, write=not args.no_write)
+    _emit(summary, args.json)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from waitress import serve
 
@@ -348,6 +401,35 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument("column")
     r.add_argument("--out", required=True, help="FILE.tif or FILE.png (+ .legend.json)")
     r.set_defaults(func=cmd_raster)
+
+    from geoterr.wheelchair import PROFILES
+
+    profiles = (*PROFILES, "custom")
+    rt = sub.add_parser("route", help="reduced-mobility route beside the walking route")
+    rt.add_argument("territory", help="territory name or pack path")
+    rt.add_argument("--from", dest="origin", required=True,
+                    help="LON,LAT, a service id (mairie-06012) or a commune name")
+    rt.add_argument("--to", dest="destination", required=True)
+    rt.add_argument("--profile", choices=profiles, default="manual_wheelchair")
+    rt.add_argument("--json", action="store_true")
+    rt.set_defaults(func=cmd_route)
+
+    iso = sub.add_parser("isochrone", help="area reachable within N minutes, per profile")
+    iso.add_argument("territory")
+    iso.add_argument("--from", dest="origin", required=True)
+    iso.add_argument("--minutes", type=float, default=10)
+    iso.add_argument("--profile", choices=profiles, default="manual_wheelchair")
+    iso.add_argument("--out", help="GeoJSON of the areas")
+    iso.add_argument("--json", action="store_true")
+    iso.set_defaults(func=cmd_isochrone)
+
+    wh = sub.add_parser("wheelchair", help="per-cell wheelchair vs walking time to a service")
+    wh.add_argument("territory")
+    wh.add_argument("--service", required=True, help="service category (poste, mairie, …)")
+    wh.add_argument("--profile", choices=profiles, default="manual_wheelchair")
+    wh.add_argument("--json", action="store_true")
+    wh.add_argument("--no-write", action="store_true")
+    wh.set_defaults(func=cmd_wheelchair)
 
     sv = sub.add_parser("serve", help="the web app on a production WSGI server (waitress)")
     sv.add_argument("territory", nargs="?", default="mel", help="territory name or pack path")

@@ -425,9 +425,12 @@ def read_lines(path: Path | str, *, crs: str = INTERNAL_CRS, layer: str | None =
 
 
 def add_elevation(net: Network, dem: Path | str) -> Network:
-    """Sample a DEM (GeoTIFF, SRTM ``.hgt`` or ``.hgt.zip``, IGN ASC) at every node with
-    rasterio; adds ``elevation_m`` (NaN outside the DEM or on nodata)."""
+    """Elevation of every node from a DEM (GeoTIFF, SRTM ``.hgt`` or ``.hgt.zip``, IGN ASC),
+    read with rasterio and interpolated bilinearly between pixel centres (so segment grades
+    follow the terrain instead of jumping at pixel edges). Adds ``elevation_m``; NaN outside
+    the DEM or next to nodata."""
     import rasterio
+    from scipy.ndimage import map_coordinates
 
     dem = Path(dem)
     uri = f"/vsizip/{dem}/{dem.name[:-4]}" if dem.name.endswith(".hgt.zip") else str(dem)
@@ -440,11 +443,13 @@ def add_elevation(net: Network, dem: Path | str) -> Network:
             raise CRSError(f"{dem}: the DEM has no CRS; give it one (gdal_edit -a_srs).")
         tr = Transformer.from_crs(net.crs, src.crs, always_xy=True)
         x, y = tr.transform(net.nodes["x_m"].to_numpy(), net.nodes["y_m"].to_numpy())
-        pts = zip(x, y, strict=True)
-        vals = np.array([v[0] for v in src.sample(pts, masked=True)], dtype=object)
-        z = np.array([np.nan if np.ma.is_masked(v) else float(v) for v in vals])
-        left, bottom, right, top = src.bounds
-        z[(x < left) | (x > right) | (y < bottom) | (y > top)] = np.nan
+        band = src.read(1, masked=True).astype("float64").filled(np.nan)
+        inv = ~src.transform
+        x, y = np.asarray(x), np.asarray(y)
+        col = inv.a * x + inv.b * y + inv.c
+        row = inv.d * x + inv.e * y + inv.f
+    # pixel centres sit at +0.5; map_coordinates wants (row, col) of centres
+    z = map_coordinates(band, [row - 0.5, col - 0.5], order=1, mode="constant", cval=np.nan)
     nodes = net.nodes.copy()
     nodes["elevation_m"] = z
     return Network(nodes=nodes, edges=net.edges, source=net.source, crs=net.crs)
@@ -562,7 +567,7 @@ def load_network(paths: list[Path], *, kind: str, settings: Settings, dem: Path 
     ``cache_dir/networks`` by a digest of the input files, the DEM and the options."""
     options = dict(options or {})
     files = [*paths, *([dem] if dem else [])]
-    key = _cache.digest(files, kind, repr(sorted(options.items())), settings.crs, "net-v1")
+    key = _cache.digest(files, kind, repr(sorted(options.items())), settings.crs, "net-v2")
     cached = settings.cache_dir / "networks" / f"{key[:24]}.pickle"
     if cached.exists():
         with open(cached, "rb") as fh:

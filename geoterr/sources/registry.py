@@ -115,6 +115,16 @@ DATASETS: dict[str, Dataset] = {
             "GTFS zip (the manifest's url = … names the feed)", {},
         ),
         Dataset(
+            "sidewalk_audit", "Sidewalk accessibility audit (municipal)", "municipalities",
+            "https://www.data.gouv.fr/fr/datasets/?q=accessibilit%C3%A9%20voirie",
+            "shapefile (zip) or GeoJSON, one line per street arc", {},
+        ),
+        Dataset(
+            "crossings", "Pedestrian crossings with accessibility flags (municipal)",
+            "municipalities", "https://www.data.gouv.fr/fr/datasets/?q=passages%20pi%C3%A9tons",
+            "shapefile (zip) of points", {},
+        ),
+        Dataset(
             "dem", "Digital elevation model", "NASA SRTM / IGN RGE ALTI",
             "https://geoservices.ign.fr/rgealti", "SRTM .hgt(.zip), GeoTIFF, ASC", {},
         ),
@@ -122,7 +132,7 @@ DATASETS: dict[str, Dataset] = {
 }
 
 #: Datasets that describe networks: resolved when an analysis needs them, not at build.
-NETWORK_DATASETS = frozenset({"osm", "streets", "gtfs", "dem"})
+NETWORK_DATASETS = frozenset({"osm", "streets", "gtfs", "dem", "sidewalk_audit", "crossings"})
 
 
 def dataset(key: str) -> Dataset:
