@@ -377,7 +377,8 @@ def blocked_by(net: Network, origin_xy, dest_xy, *, p: Profile, attrs: pd.DataFr
 
 def isochrone(net: Network, origin_xy, *, p: Profile, minutes: float,
               assume: str = "optimistic", attrs: pd.DataFrame | None = None):
-    """Area reachable within ``minutes`` (segments reached, buffered 20 m), as a shapely
+    """Area reachable within ``minutes`` (usable segments with both ends reached, buffered
+    20 m), as a shapely
     geometry in the network's CRS, with the reached length (m)."""
     import shapely
 
@@ -389,7 +390,9 @@ def isochrone(net: Network, origin_xy, *, p: Profile, minutes: float,
     dist = csgraph.dijkstra(g.matrix, directed=True, indices=o, limit=minutes * 60)
     reached = np.isfinite(dist)
     e = net.edges
-    both = reached[e["u"].to_numpy()] & reached[e["v"].to_numpy()]
+    usable = np.zeros(len(e), bool)
+    usable[g.edge_index] = True  # segments the profile may use (steps, slopes… excluded)
+    both = usable & reached[e["u"].to_numpy()] & reached[e["v"].to_numpy()]
     x, y = net.nodes["x_m"].to_numpy(), net.nodes["y_m"].to_numpy()
     u, v = e["u"].to_numpy()[both], e["v"].to_numpy()[both]
     lines = shapely.linestrings(np.stack([np.c_[x[u], y[u]], np.c_[x[v], y[v]]], axis=1))
