@@ -101,3 +101,15 @@ def add_points(m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, color: str,
                             fill=True, tooltip=text).add_to(layer)
     layer.add_to(m)
     return m
+
+
+def add_lines(m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, color: str,
+              weight: int = 4, dash: str | None = None, show: bool = True) -> folium.Map:
+    """Lines (routes, segments) in one colour."""
+    lines = gdf[gdf.geometry.notna()].to_crs(WGS84)
+    layer = folium.FeatureGroup(name=name, show=show)
+    for geom in lines.geometry:
+        folium.PolyLine([(y, x) for x, y in geom.coords], color=color, weight=weight,
+                        dash_array=dash).add_to(layer)
+    layer.add_to(m)
+    return m

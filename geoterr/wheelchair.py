@@ -442,3 +442,15 @@ def apply_audit(net: Network, audit: pd.DataFrame | None = None, crossings=None,
     out = Network(nodes=nodes, edges=edges, source=net.source, crs=net.crs)
     out.nodes.attrs.update(stats)
     return out
+
+
+def route_segments(net: Network, described: dict, attrs: pd.DataFrame):
+    """The segments of a described route as a GeoDataFrame (internal CRS) with their
+    ``unknown`` constraints, steps and grade."""
+    idx = np.asarray(described["edges"], dtype=np.int64)
+    gdf = net.edges_gdf().iloc[idx][["name", "highway", "length_m", "geometry"]].copy()
+    a = attrs.iloc[idx]
+    gdf["unknown"] = a["unknown"].to_numpy()
+    gdf["steps"] = a["steps"].to_numpy()
+    gdf["grade_pct"] = a["grade_pct"].to_numpy()
+    return gdf.reset_index(drop=True)
