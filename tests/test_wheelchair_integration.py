@@ -108,3 +108,21 @@ def test_cli_route_json(real_packs, data_root, monkeypatch, capsys):
     assert main(["route", str(real_packs["riviera"]), "--from", "Atlantis", "--to",
                  "mairie-06012"]) == 2
     assert "no current commune" in capsys.readouterr().err
+
+
+def test_route_planner_page(real_packs, data_root, monkeypatch, tmp_path):
+    from webapp import create_app
+
+    monkeypatch.setenv("GEOTERR_DATA_ROOT", str(data_root))
+    app = create_app({"TESTING": True, "PACK": str(real_packs["riviera"]), "SECRET_KEY": "t",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+    c = app.test_client()
+    assert c.get("/route").status_code == 200
+    r = c.get("/route?from=mairie-06104&to=laposte:00982A&profile=powered_wheelchair")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="route-result"' in html
+    assert "fauteuil / wheelchair" in html and "marches / steps" in html
+    blocked = c.get("/route?from=mairie-06032&to=laposte:00791A&profile=manual_wheelchair")
+    assert "blocked by: slope" in blocked.get_data(as_text=True)
+    assert c.get("/route?from=../../etc/passwd&to=mairie-06104").status_code == 400
+    assert c.get("/route?from=mairie-06104&to=mairie-06012&profile=rocket").status_code == 400

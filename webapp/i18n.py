@@ -13,6 +13,7 @@ STRINGS = {
     "access": ("Accessibilité", "Accessibility"),
     "poverty": ("Pauvreté", "Poverty"),
     "initiatives": ("Initiatives", "Initiatives"),
+    "route": ("Itinéraire accessible", "Accessible route"),
     "submit": ("Proposer une initiative", "Submit an initiative"),
     "moderation": ("Modération", "Moderation"),
     "api": ("API", "API"),

@@ -124,3 +124,13 @@ def _plain(v):
     if isinstance(v, np.bool_):
         return bool(v)
     return v
+
+
+def territory():
+    """The pack's territory with its network inputs (for routes), opened once."""
+    ext = _ext()
+    if "territory" not in ext:
+        from geoterr import analysis
+
+        ext["territory"] = analysis.open_territory(path())
+    return ext["territory"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import folium
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template, request
 
 from geoterr import maps
 from webapp import pack
@@ -47,3 +47,55 @@ def poverty():
     panel = render_template("poverty_panel.html", summary=meta.get("poverty"),
                             qpv=meta.get("qpv_candidates"), table=table, cand=cand)
     return page(m, title="Pauvreté", panel=panel, cell_info=True)
+
+
+@bp.get("/route")
+def route():
+    """Route planner: pick places (town halls, services) and a profile; both routes drawn,
+    uncertain parts highlighted."""
+    from geoterr import analysis
+    from geoterr import wheelchair as wc
+    from geoterr.errors import GeoterrError
+
+    sites = analysis.destinations(pack.territory())
+    options = sites[["service_id", "label"]].drop_duplicates("service_id").sort_values("label")
+    args = request.args
+    chosen = {"from": args.get("from", ""), "to": args.get("to", ""),
+              "profile": args.get("profile", "manual_wheelchair")}
+    result, error, m = None, None, None
+    if chosen["from"] and chosen["to"]:
+        if chosen["profile"] not in wc.PROFILES:
+            abort(400, description="unknown profile")
+        valid = set(options["service_id"])
+        if chosen["from"] not in valid or chosen["to"] not in valid:
+            abort(400, description="pick places from the lists")
+        try:
+            t = pack.territory()
+            result = analysis.run_route(t, origin=chosen["from"], destination=chosen["to"],
+                                        profile=chosen["profile"])
+        except GeoterrError as exc:
+            error = str(exc)
+    if result and (result["walk"] or result["optimistic"]):
+        t = pack.territory()
+        network = analysis.wheelchair_network(t)
+        attrs = t._cache["wheelchair_attrs"]
+        parts = {k: wc.route_segments(network, result[k], attrs)
+                 for k in ("walk", "optimistic") if result[k]}
+        m = new_map(next(iter(parts.values())))
+        if "walk" in parts:
+            maps.add_lines(m, parts["walk"], name="marche / walking", color="#2c7bb6",
+                           dash="6")
+            maps.add_lines(m, parts["walk"][parts["walk"]["steps"]], name="marches / steps",
+                           color="#d7191c", weight=7)
+        if "optimistic" in parts:
+            o = parts["optimistic"]
+            maps.add_lines(m, o, name="fauteuil / wheelchair", color="#1a9641")
+            maps.add_lines(m, o[o["unknown"] != ""], name="incertain / uncertain",
+                           color="#fdae61", weight=2)
+        folium.LayerControl(collapsed=False).add_to(m)
+    if m is None:
+        m = new_map(pack.layer("communes"))
+    panel = render_template("route_panel.html", options=options.to_dict("records"),
+                            profiles=list(wc.PROFILES), chosen=chosen, result=result,
+                            error=error)
+    return page(m, title="Itinéraire accessible", panel=panel)
