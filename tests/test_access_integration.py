@@ -118,3 +118,14 @@ def test_cli_access_and_whatif(real_packs, data_root, monkeypatch, capsys):
     assert main(["access", str(real_packs["montpellier"]), "--service", "poste", "--mode",
                  "transit"]) == 2
     assert "gtfs" in capsys.readouterr().err.lower()
+
+
+def test_lozere_itinerant_siting(real_settings):
+    r = analysis.run_site("lozere", stops=8, minutes=20, settings=real_settings,
+                          timetable_s=2)
+    assert r["communes"] == 152 and r["population"] > 70_000
+    assert r["covered_with_stops_pct"] > r["covered_by_fixed_pct"]
+    assert len(r["chosen"]) == 8
+    scheduled = [s["commune_code"] for d in r["timetable"] for s in d["stops"]]
+    assert sorted(scheduled) == sorted(c["commune_code"] for c in r["chosen"])
+    assert "France services MSA itinérante de Lozère" in r["real_itinerant"]["sites"]
