@@ -24,6 +24,7 @@ import pandas as pd
 
 from geoterr import access as acc
 from geoterr import costs as cst
+from geoterr import demand as dem
 from geoterr import grid as grd
 from geoterr import network as net
 from geoterr import poverty as pov
@@ -846,3 +847,84 @@ def run_site(territory: str | Path | Territory, *, stops: int, minutes: float = 
         "chosen": chosen[["service_id", "label", "commune_code"]].to_dict("records"),
         "base": base["label"].iloc[0], "timetable": week, "real_itinerant": real,
     }
+
+
+# ------------------------------------------------------------------ mobilité solidaire
+
+
+#: The everyday services a volunteer-driver trip goes to (and whose distance sets its length).
+BASKET = ("poste", "france_services")
+
+
+def run_demand(territory: str | Path | Territory, *, cut_route: str | None = None,
+               feed: str | None = None, min_departures: int = 10,
+               settings: Settings | None = None, write: bool = True,
+               **assumptions) -> tuple[gpd.GeoDataFrame, dict]:
+    """Volunteer-driver demand per cell (or per commune without a grid): older people and
+    poor households far (on foot) from the basket (:data:`BASKET`) or, with ``feed`` (a
+    GTFS input), without a stop served ``min_departures`` times a day. With ``cut_route``
+    (a route id of that feed), the demand the cut adds."""
+    t = territory if isinstance(territory, Territory) else open_territory(territory,
+                                                                          settings=settings)
+    a = dem.Assumptions(**assumptions)
+    if t.has_layer("grid"):
+        units = t.layer("grid").reset_index(drop=True)
+        level = "200 m cells"
+    else:
+        halls = t.layer("services")
+        halls = halls[halls["category"] == "mairie"].reset_index(drop=True)
+        pops = t.layer("communes").set_index("code")["population"]
+        units = halls.assign(cell_id=halls["service_id"],
+                             ind=halls["commune_code"].map(pops).astype(float))
+        level = "communes (at their town hall)"
+    pts = cst.Points.from_gdf(units, "cell_id")
+    basket = destinations(t)
+    basket = basket[basket["category"].isin(BASKET)]
+    walk = cost_model(t, "walk")
+    car = cost_model(t, "car")
+    bpts = cst.Points.from_gdf(basket, "service_id")
+    basket_min = walk.nearest(pts, bpts)["time_min"]
+    trip_km = pd.Series(car.distances_m(pts, bpts, max_m=200_000)["distance_m"].to_numpy()
+                        * 2 / 1000, index=units.index)
+    summary: dict = {"territory": t.name, "level": level, "units": int(len(units)),
+                     "basket": list(BASKET), "walk": walk.label, "car": car.label}
+    if feed:
+        key = feed
+        m = cost_model(t, "transit", feed=key)
+        served = transit.stop_service(m.timetable, pts, walk, max_walk_min=10,
+                                      min_departures=min_departures)
+        no_transit = served["stop_walk_min"].isna()
+        summary["transit"] = f"{key}: a stop within 10 min on foot with ≥ {min_departures} " \
+                             "departures a day"
+    else:
+        no_transit = pd.Series(False, index=units.index)
+        summary["transit"] = ("not considered (give feed=… for a complete GTFS of the "
+                              "territory); need = far from the basket on foot")
+    target = dem.target_people(units, basket_min=basket_min, no_transit=no_transit, a=a)
+    summary.update(dem.size(target, trip_km=trip_km, a=a))
+    if cut_route:
+        if not feed:
+            raise InvalidValueError("cut_route needs feed= (the GTFS input the route is in).")
+        cut = cost_model(t, "transit", feed=feed, exclude_routes=(cut_route,))
+        served2 = transit.stop_service(cut.timetable, pts, walk, max_walk_min=10,
+                                       min_departures=min_departures)
+        no2 = served2["stop_walk_min"].isna()
+        lost = no2 & ~no_transit
+        target2 = dem.target_people(units, basket_min=basket_min, no_transit=no2, a=a)
+        after = dem.size(target2, trip_km=trip_km, a=a)
+        summary["cut_route"] = {
+            "route": cut_route,
+            "people_losing_transit": round(float(units.loc[lost, "ind"].fillna(0).sum()), 1),
+            "older_losing_transit": round(float(target.loc[lost, "older"].sum()), 1),
+            "poor_households_losing_transit": round(float(
+                target.loc[lost, "poor_households"].sum()), 1),
+            "extra_trips_per_week": {v: round(after["variants"][v]["trips_per_week"]
+                                              - summary["variants"][v]["trips_per_week"], 1)
+                                     for v in ("low", "central", "high")},
+        }
+        target["lost_transit"] = lost.to_numpy()
+    gdf = gpd.GeoDataFrame(pd.concat([units[["cell_id"]], target], axis=1),
+                           geometry=units.geometry.to_numpy(), crs=units.crs)
+    if write:
+        store.add_layers(t.pack, {"demand": gdf}, meta={"demand": summary})
+    return gdf, summary

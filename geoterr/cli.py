@@ -1,5 +1,5 @@
 """``geoterr`` command line: build, info, export, closures, map, access, whatif, poverty, qpv,
-qpv-compare, raster, route, isochrone, wheelchair, site, serve.
+qpv-compare, raster, route, isochrone, wheelchair, demand, site, serve.
 
 Configures logging and progress output (the library itself only logs). Every expected
 error (:class:`~geoterr.errors.GeoterrError`) is printed as one clear message, exit code 2;
@@ -290,6 +290,38 @@ def cmd_wheelchair(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demand(args: argparse.Namespace) -> int:
+    from geoterr.analysis import run_demand
+
+    opts = {}
+    if args.driver_rate is not None:
+        opts["driver_rate_eur_km"] = args.driver_rate
+    _, summary = run_demand(args.territory, cut_route=args.cut_route, feed=args.feed,
+                            min_departures=args.min_departures, write=not args.no_write,
+                            **opts)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        return 0
+    print(f"{summary['territory']} ({summary['level']}): transit {summary['transit']}")
+    print(f"  in need: {summary['people_older_in_need']:,.0f} older people, "
+          f"{summary['poor_households_in_need']:,.0f} poor households")
+    for name, v in summary["variants"].items():
+        money = ("" if v["public_cost_eur"] is None else
+                 f", public cost {v['public_cost_eur']:,.0f} €")
+        print(f"  {name}: {v['trips_per_week']:,.0f} trips/week, {v['km_per_year']:,.0f} "
+              f"km/year, {v['drivers']} drivers, users pay {v['user_payments_eur']:,.0f} €"
+              f"{money}")
+    if summary["variants"]["central"]["public_cost_eur"] is None:
+        print("  (set --driver-rate EUR/km for reimbursements and the public cost)")
+    if "cut_route" in summary:
+        c = summary["cut_route"]
+        print(f"  cutting {c['route']}: {c['people_losing_transit']:,.0f} people lose their "
+              f"stop ({c['older_losing_transit']:,.0f} older, "
+              f"{c['poor_households_losing_transit']:,.0f} poor households); extra trips/week "
+              f"{c['extra_trips_per_week']}")
+    return 0
+
+
 def cmd_site(args: argparse.Namespace) -> int:
     from geoterr.analysis import run_site
 
@@ -451,6 +483,17 @@ def make_parser() -> argparse.ArgumentParser:
     wh.add_argument("--json", action="store_true")
     wh.add_argument("--no-write", action="store_true")
     wh.set_defaults(func=cmd_wheelchair)
+
+    dm = sub.add_parser("demand", help="volunteer-driver (mobilité solidaire) demand")
+    dm.add_argument("territory")
+    dm.add_argument("--feed", help="GTFS input counted as the territory's transit")
+    dm.add_argument("--cut-route", help="route id removed from --feed (a line cut)")
+    dm.add_argument("--min-departures", type=int, default=10,
+                    help="departures a day that make a stop usable")
+    dm.add_argument("--driver-rate", type=float, help="driver reimbursement (EUR/km)")
+    dm.add_argument("--json", action="store_true")
+    dm.add_argument("--no-write", action="store_true")
+    dm.set_defaults(func=cmd_demand)
 
     st = sub.add_parser("site", help="itinerant stops (max covering) and a weekly timetable")
     st.add_argument("territory")

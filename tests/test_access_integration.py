@@ -129,3 +129,31 @@ def test_lozere_itinerant_siting(real_settings):
     scheduled = [s["commune_code"] for d in r["timetable"] for s in d["stops"]]
     assert sorted(scheduled) == sorted(c["commune_code"] for c in r["chosen"])
     assert "France services MSA itinérante de Lozère" in r["real_itinerant"]["sites"]
+
+
+def test_demand_mel_and_line_cut(real_settings):
+    from geoterr import transit
+
+    _, s = analysis.run_demand("mel", settings=real_settings, write=False)
+    assert s["level"] == "200 m cells" and s["people_older_in_need"] > 0
+    v = s["variants"]
+    assert v["low"]["trips_per_week"] < v["central"]["trips_per_week"] < \
+        v["high"]["trips_per_week"]
+    t = analysis.open_territory("mel", settings=real_settings)
+    routes = transit.read_feed(t.networks["gtfs_2019"][0], settings=real_settings).routes
+    comines = routes.loc[routes["route_long_name"].astype(str) == "LILLE-COMINES", "route_id"]
+    _, cut = analysis.run_demand(t, feed="gtfs_2019", cut_route=comines.iloc[0],
+                                 min_departures=1, write=False)
+    c = cut["cut_route"]
+    assert c["people_losing_transit"] > 1000 and c["older_losing_transit"] > 0
+    assert c["extra_trips_per_week"]["central"] > 0
+
+
+def test_demand_rural_departement(real_settings):
+    _, s = analysis.run_demand("lozere", settings=real_settings, write=False,
+                               driver_rate_eur_km=0.3)
+    assert s["level"].startswith("communes") and s["units"] == 152
+    assert "no age bands" in s["sources"]["older"]
+    c = s["variants"]["central"]
+    assert c["public_cost_eur"] == pytest.approx(c["driver_reimbursements_eur"]
+                                                 - c["user_payments_eur"], abs=1)
