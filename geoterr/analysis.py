@@ -593,7 +593,8 @@ def run_qpv_compare(territory: str | Path | Territory, official: Path | str, *,
 def run_defaults(territory: str | Path | Territory, *, settings: Settings | None = None
                  ) -> Path:
     """The analyses the web app shows, run once when the pack lacks them: poverty and QPV
-    candidates (when there is a grid), access to France Services and post offices by car.
+    candidates (when there is a grid), access to France Services and post offices by car,
+    volunteer-driver demand.
     Returns the pack path."""
     t = territory if isinstance(territory, Territory) else open_territory(territory,
                                                                           settings=settings)
@@ -607,6 +608,8 @@ def run_defaults(territory: str | Path | Territory, *, settings: Settings | None
               and f"access_{c}_car" not in meta]
     if wanted:
         run_access(t, categories=wanted, mode="car")
+    if "demand" not in meta:
+        run_demand(t)
     return t.pack
 
 

@@ -12,6 +12,7 @@ Writes are atomic (temporary file, then rename).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import mapclassify
@@ -97,7 +98,9 @@ def classes(values: np.ndarray, *, k: int = 5) -> np.ndarray:
     v = v[np.isfinite(v)]
     if len(v) == 0:
         raise InvalidValueError("no value to classify (all cells empty).")
-    return np.asarray(mapclassify.Quantiles(v, k=min(k, len(np.unique(v)))).bins)
+    with warnings.catch_warnings():  # many equal values (zeros): mapclassify lowers k itself
+        warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
+        return np.asarray(mapclassify.Quantiles(v, k=min(k, len(np.unique(v)))).bins)
 
 
 def rgba(arr: np.ndarray, bins: np.ndarray, *, opacity: float = 0.75) -> np.ndarray:

@@ -43,7 +43,8 @@ def open_client(web_pack, tmp_path):
     return make_app(web_pack, tmp_path, WTF_CSRF_ENABLED=False).test_client()
 
 
-@pytest.mark.parametrize("url", ["/", "/?lang=en", "/map", "/access", "/poverty",
+@pytest.mark.parametrize("url", ["/", "/?lang=en", "/map", "/access", "/poverty", "/demand",
+                                 "/site",
                                  "/initiatives/", "/initiatives/?theme=mobilite",
                                  "/initiatives/handimap-rennes", "/initiatives/submit",
                                  "/moderation/login"])
@@ -207,3 +208,13 @@ def test_edit_and_reject(open_client):
     assert open_client.post(f"/moderation/{item}/reject").status_code == 302
     assert "Corrigé" not in open_client.get("/initiatives/").get_data(as_text=True)
     assert open_client.post("/moderation/99999/approve").status_code == 404
+
+
+def test_demand_and_siting_pages(client):
+    html = client.get("/demand").get_data(as_text=True)
+    assert 'id="demand-variants"' in html and "central" in html
+    r = client.get("/site?run=1&stops=4&minutes=15&days=4")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="site-timetable"' in html
+    assert client.get("/site?stops=500").status_code == 400
+    assert client.get("/site?days=abc").status_code == 400

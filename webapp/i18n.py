@@ -14,6 +14,8 @@ STRINGS = {
     "poverty": ("Pauvreté", "Poverty"),
     "initiatives": ("Initiatives", "Initiatives"),
     "route": ("Itinéraire accessible", "Accessible route"),
+    "demand": ("Mobilité solidaire", "Volunteer drivers"),
+    "site": ("Services itinérants", "Itinerant services"),
     "submit": ("Proposer une initiative", "Submit an initiative"),
     "moderation": ("Modération", "Moderation"),
     "api": ("API", "API"),

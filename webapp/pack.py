@@ -25,6 +25,7 @@ PREFERRED = {
                       "elderly_share_smoothed", "poor_households_share", "snv_mean_eur",
                       "ind"),
     "grid": ("ind", "snv_mean_eur", "poor_households_share"),
+    "demand": ("older_in_need", "poor_households_in_need", "basket_min"),
 }
 
 
@@ -73,7 +74,9 @@ def meta() -> dict:
 def cell_layers() -> list[str]:
     names = layer_names()
     ordered = [n for n in ("poverty_cells", "grid") if n in names]
-    return ordered + sorted(n for n in names if n.startswith("access_"))
+    if "grid" in names and "demand" in names:  # cell-level demand (commune-level is points)
+        ordered.append("demand")
+    return ordered + sorted(n for n in names if n.startswith(("access_", "wheelchair_")))
 
 
 def numeric_columns(name: str) -> list[str]:

@@ -99,3 +99,66 @@ def route():
                             profiles=list(wc.PROFILES), chosen=chosen, result=result,
                             error=error)
     return page(m, title="Itinéraire accessible", panel=panel)
+
+
+@bp.get("/demand")
+def demand():
+    """Volunteer-driver demand: the summary the pack holds and the people in need."""
+    meta = pack.meta()
+    summary = meta.get("demand")
+    m = new_map(pack.layer("communes"))
+    names = pack.layer_names()
+    if "demand" in pack.cell_layers():
+        add_overlays(m, ["demand"], limit=2)
+    elif "demand" in names:
+        d = pack.layer("demand")
+        maps.add_points(m, d[d["older_in_need"] > 0], name="communes in need",
+                        color="#d7191c", tooltip=["cell_id", "older_in_need"])
+    folium.LayerControl(collapsed=False).add_to(m)
+    panel = render_template("demand_panel.html", s=summary,
+                            territory=meta.get("territory"))
+    return page(m, title="Mobilité solidaire", panel=panel,
+                cell_info="demand" in pack.cell_layers())
+
+
+@bp.get("/site")
+def site():
+    """Itinerant stops (maximal covering) and their weekly timetable, for the asked k, time
+    and days (bounded: this runs a solver per request)."""
+    from geoterr import analysis
+    from geoterr.errors import GeoterrError
+
+    def bounded(name, default, lo, hi, cast=int):
+        try:
+            v = cast(request.args.get(name, default))
+        except ValueError:
+            abort(400, description=f"{name} must be a number")
+        if not lo <= v <= hi:
+            abort(400, description=f"{name} must be between {lo} and {hi}")
+        return v
+
+    k = bounded("stops", 6, 1, 30)
+    minutes = bounded("minutes", 20, 5, 60, float)
+    days = bounded("days", 5, 1, 6)
+    result, error = None, None
+    if request.args.get("run"):
+        try:
+            result = analysis.run_site(pack.territory(), stops=k, minutes=minutes, days=days,
+                                       timetable_s=2)
+        except GeoterrError as exc:
+            error = str(exc)
+    m = new_map(pack.layer("communes"))
+    services = pack.layer("services")
+    fs = services[services["category"] == "france_services"]
+    if len(fs):
+        maps.add_points(m, fs, name="France Services (fixes)", color="#1a9850",
+                        tooltip=["label", "subtype"])
+    if result:
+        halls = services[services["service_id"].isin([c["service_id"]
+                                                      for c in result["chosen"]])]
+        maps.add_points(m, halls, name="arrêts proposés / proposed stops", color="#d7191c",
+                        tooltip=["label"])
+    folium.LayerControl(collapsed=False).add_to(m)
+    panel = render_template("site_panel.html", result=result, error=error,
+                            args={"stops": k, "minutes": minutes, "days": days})
+    return page(m, title="Services itinérants", panel=panel)
