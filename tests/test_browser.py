@@ -91,7 +91,8 @@ def test_map_toggle_layer_and_click_a_cell(server, page):
         "Array.from(document.querySelectorAll('img.leaflet-image-layer'))"
         ".some(i => i.complete && i.naturalWidth > 0)")
     assert page.errors == []
-    # toggle the post offices on and off from the layer control
+    # toggle the post offices on and off from the layer control (it opens on hover)
+    page.hover(".leaflet-control-layers")
     before = page.locator("path.leaflet-interactive").count()
     label = page.locator(".leaflet-control-layers-overlays label",
                          has_text="services: poste")
@@ -107,6 +108,9 @@ def test_map_toggle_layer_and_click_a_cell(server, page):
         return [r.left + p.x, r.top + p.y]; }""")
     for layer in page.locator(".leaflet-control-layers-overlays input").all():
         layer.uncheck()  # nothing interactive over the cell: the click reaches the map
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] - 20)  # the control folds away
+    page.wait_for_function("!document.querySelector('.leaflet-control-layers-expanded')")
     page.mouse.click(x, y)
     popup = page.wait_for_selector(".leaflet-popup-content")
     text = popup.inner_text()

@@ -58,7 +58,7 @@ def territory_map():
                     tooltip=["change", "label", "subtype_before", "to_vintage"], show=False)
     maps.add_points(m, site[site["change"] == "opened"], name="openings", color="#1a9641",
                     tooltip=["label", "subtype_after", "to_vintage"], show=False)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)  # expanded, it would hide the map
     return page(m, title=f"{pack.meta().get('title')} — carte",
                 panel=render_template("_cell_panel.html"), cell_info=True)
 
