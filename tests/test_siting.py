@@ -56,3 +56,14 @@ def test_timetable_fits_the_day_and_says_why_when_not():
         for s, _ in day:
             days_of.setdefault(s, []).append(d)
     assert all(len(v) == 2 and v[0] != v[1] for v in days_of.values())
+
+
+def test_p_median_by_hand():
+    # demand on a line at 0, 1, 10, 11 (weights 1); candidates at the same places; k = 2
+    x = np.array([0.0, 1.0, 10.0, 11.0])
+    cost = np.abs(x[:, None] - x[None, :])
+    s = siting.p_median(np.ones(4), cost, 2)
+    assert s.objective == pytest.approx(2.0)  # one median per pair: 1 + 1
+    assert {int(x[j]) // 10 for j in s.chosen} == {0, 1}
+    with pytest.raises(InvalidValueError, match="finite"):
+        siting.p_median(np.ones(4), np.where(cost > 5, np.inf, cost), 2)
