@@ -57,6 +57,19 @@ def step_weights(steps: Mapping[float, float]) -> Callable[[np.ndarray], np.ndar
     return fn
 
 
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``values`` weighted by ``weights`` (e.g. the median travel time
+    of people, not of cells); NaN values and zero weights are left out, NaN if none left."""
+    values = np.asarray(values, float)
+    weights = np.asarray(weights, float)
+    ok = np.isfinite(values) & (weights > 0)
+    if not ok.any():
+        return float("nan")
+    order = np.argsort(values[ok])
+    v, w = values[ok][order], weights[ok][order]
+    return float(v[np.searchsorted(np.cumsum(w) / w.sum(), q)])
+
+
 def _check_costs(costs: pd.DataFrame) -> None:
     missing = {"origin_id", "dest_id", "time_min"} - set(costs.columns)
     if missing:

@@ -194,16 +194,6 @@ def destinations(t: Territory) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(both, geometry="geometry", crs=services.crs)
 
 
-def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float | None:
-    ok = np.isfinite(values) & (weights > 0)
-    if not ok.any():
-        return None
-    order = np.argsort(values[ok])
-    v, w = values[ok][order], weights[ok][order]
-    cw = np.cumsum(w) / w.sum()
-    return float(v[np.searchsorted(cw, q)])
-
-
 def _round(x: float | None, nd: int = 2) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), nd)
 

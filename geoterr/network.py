@@ -429,18 +429,11 @@ def add_elevation(net: Network, dem: Path | str) -> Network:
     read with rasterio and interpolated bilinearly between pixel centres (so segment grades
     follow the terrain instead of jumping at pixel edges). Adds ``elevation_m``; NaN outside
     the DEM or next to nodata."""
-    import rasterio
     from scipy.ndimage import map_coordinates
 
-    dem = Path(dem)
-    uri = f"/vsizip/{dem}/{dem.name[:-4]}" if dem.name.endswith(".hgt.zip") else str(dem)
-    try:
-        src = rasterio.open(uri)
-    except rasterio.errors.RasterioIOError as exc:
-        raise InputFileError(f"{dem}: not a readable DEM ({exc}).") from exc
-    with src:
-        if src.crs is None:
-            raise CRSError(f"{dem}: the DEM has no CRS; give it one (gdal_edit -a_srs).")
+    from geoterr.raster import open_raster
+
+    with open_raster(dem) as src:
         tr = Transformer.from_crs(net.crs, src.crs, always_xy=True)
         x, y = tr.transform(net.nodes["x_m"].to_numpy(), net.nodes["y_m"].to_numpy())
         band = src.read(1, masked=True).astype("float64").filled(np.nan)

@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from geoterr.access import weighted_quantile
 from geoterr.errors import InvalidValueError, MissingColumnError
 from geoterr.grid import CELL_SIZE_M, parse_cell_ids
 
@@ -72,15 +73,6 @@ def rule_for(vintage: str | None, **overrides) -> Rule:
     if rule.proxy not in ("mean", "poor_share"):
         raise InvalidValueError(f"proxy={rule.proxy!r}: use 'mean' or 'poor_share'.")
     return rule
-
-
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    ok = np.isfinite(values) & (weights > 0)
-    if not ok.any():
-        return float("nan")
-    order = np.argsort(values[ok])
-    v, w = values[ok][order], weights[ok][order]
-    return float(v[np.searchsorted(np.cumsum(w), w.sum() / 2)])
 
 
 def contiguous_groups(cells: pd.DataFrame, *, adjacency: str = "rook",
@@ -134,7 +126,7 @@ def candidates(grid: gpd.GeoDataFrame, communes: pd.DataFrame, *, rule: Rule
     uu_med = {}
     for code, idx in cells.groupby("uu2020_code").indices.items():
         uu_med[code] = (rule.uu_median_eur if rule.uu_median_eur is not None
-                        else _weighted_median(mean[idx], ind[idx]))
+                        else weighted_quantile(mean[idx], ind[idx], 0.5))
     s = cells["uu2020_code"].map({k: rule.threshold(v) for k, v in uu_med.items()})
     cells["threshold_eur"] = s.to_numpy(float)
     if rule.proxy == "mean":

@@ -67,16 +67,24 @@ def to_geotiff(cells, column: str, out: Path | str) -> Path:
     return out
 
 
-def from_raster(cells, path: Path | str, *, band: int = 1) -> np.ndarray:
-    """The mean of a raster over each cell (NaN outside the raster or on nodata)."""
+def open_raster(path: Path | str):
+    """Open a raster (GeoTIFF, ASC, SRTM ``.hgt`` or ``.hgt.zip``) with rasterio, with typed
+    errors for an unreadable file or a missing CRS. Use as a context manager."""
     path = Path(path)
+    uri = f"/vsizip/{path}/{path.name[:-4]}" if path.name.endswith(".hgt.zip") else str(path)
     try:
-        src = rasterio.open(path)
+        src = rasterio.open(uri)
     except rasterio.errors.RasterioIOError as exc:
         raise InputFileError(f"{path}: not a readable raster ({exc}).") from exc
-    with src:
-        if src.crs is None:
-            raise CRSError(f"{path}: the raster has no CRS; set one (gdal_edit -a_srs EPSG:…).")
+    if src.crs is None:
+        src.close()
+        raise CRSError(f"{path}: the raster has no CRS; set one (gdal_edit -a_srs EPSG:…).")
+    return src
+
+
+def from_raster(cells, path: Path | str, *, band: int = 1) -> np.ndarray:
+    """The mean of a raster over each cell (NaN outside the raster or on nodata)."""
+    with open_raster(path) as src:
         x, y = _corners(cells)
         x0, y1 = x.min(), y.max() + CELL_SIZE_M
         w = int((x.max() - x0) // CELL_SIZE_M + 1)

@@ -19,7 +19,6 @@ from geoterr.analysis import (
     Territory,
     _records,
     _round,
-    _weighted_quantile,
     cost_model,
     destinations,
     open_territory,
@@ -87,9 +86,9 @@ def run_access(territory: str | Path | Territory, *, categories: list[str], mode
             "sites": int((services["category"] == cat).sum()),
             "sites_nearby": int((targets["category"] == cat).sum()
                                 - (services["category"] == cat).sum()),
-            "median_min": _round(_weighted_quantile(times.to_numpy(float), pop.to_numpy(),
+            "median_min": _round(acc.weighted_quantile(times.to_numpy(float), pop.to_numpy(),
                                                     0.5)),
-            "p90_min": _round(_weighted_quantile(times.to_numpy(float), pop.to_numpy(), 0.9)),
+            "p90_min": _round(acc.weighted_quantile(times.to_numpy(float), pop.to_numpy(), 0.9)),
             "unreachable_pct": round(float(shares["unreachable_pct"].iloc[0]), 2),
             "shares_within": [{"threshold_min": int(r.threshold_min),
                                "share_pct": round(float(r.share_pct), 2)}
@@ -302,9 +301,9 @@ def run_transit_whatif(territory: str | Path | Territory, *, before: str, after:
                                        .unique()),
             "median_delta_slower_min": _round(float(delta[worse].median())
                                               if worse.any() else 0.0),
-            "median_time_before_min": _round(_weighted_quantile(
+            "median_time_before_min": _round(acc.weighted_quantile(
                 out[f"time_to_{to}_before_min"].to_numpy(float), pop.to_numpy(), 0.5)),
-            "median_time_after_min": _round(_weighted_quantile(
+            "median_time_after_min": _round(acc.weighted_quantile(
                 out[f"time_to_{to}_after_min"].to_numpy(float), pop.to_numpy(), 0.5)),
         }
     gdf = gpd.GeoDataFrame(out, geometry=cells.geometry.to_numpy(), crs=cells.crs)
